@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tuongtac/agencies"
+	"tuongtac/moderation"
+	"tuongtac/problem"
+	"tuongtac/store"
+	"tuongtac/store/mongo"
+	"tuongtac/store/sqlite"
+	"tuongtac/threads"
+)
+
+// App is the running service: its parts, built once, and the fiber app that
+// routes to them.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	db       store.DB
+	tree     *agencies.Tree
+	cal      *agencies.Calendar
+	threads  *threads.Service
+	mod      *moderation.Service
+	accounts *agencies.Accounts
+	fiber    *fiber.App
+
+	submitLimit *limiter
+	loginLimit  *limiter
+	// ipSalt makes stored client hashes useless outside this instance's data.
+	ipSalt []byte
+	// started is when the process began serving, for /healthz.
+	started time.Time
+}
+
+// OpenStore opens the configured document backend and applies every
+// migration.
+func OpenStore(ctx context.Context, cfg Config) (store.DB, error) {
+	var db store.DB
+	var err error
+	if cfg.MongoURI != "" {
+		db, err = mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+	} else {
+		db, err = sqlite.Open(ctx, cfg.DBPath())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, Migrations()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Migrations is every feature's migrations, in the order they apply.
+func Migrations() []store.Migration {
+	var ms []store.Migration
+	ms = append(ms, threads.Migrations()...)
+	ms = append(ms, agencies.Migrations()...)
+	return ms
+}
+
+// LoadTree loads the configured agency tree, or the bundled one.
+func LoadTree(cfg Config) (*agencies.Tree, error) {
+	if cfg.AgenciesFile != "" {
+		return agencies.LoadFile(cfg.AgenciesFile)
+	}
+	return agencies.Default()
+}
+
+// NewApp builds the service over an open store.
+func NewApp(ctx context.Context, cfg Config, db store.DB, log *slog.Logger) (*App, error) {
+	tree, err := LoadTree(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("agency tree: %w", err)
+	}
+	cal, err := agencies.DefaultCalendar()
+	if err != nil {
+		return nil, fmt.Errorf("calendar: %w", err)
+	}
+	params := agencies.DefaultPasswordParams
+	if cfg.testPasswords {
+		params = agencies.TestPasswordParams
+	}
+	ts := threads.NewStore(db)
+	a := &App{
+		cfg: cfg, log: log, db: db, tree: tree, cal: cal,
+		threads:     threads.NewService(ts, tree, cal),
+		mod:         moderation.New(ts, tree, cal),
+		accounts:    agencies.NewAccounts(db, tree, params),
+		submitLimit: newLimiter(cfg.SubmitBurst, float64(cfg.SubmitPerHour)/3600),
+		loginLimit:  newLimiter(5, 5.0/900),
+		started:     time.Now(),
+	}
+	a.ipSalt, err = loadSalt(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.bootstrap(ctx); err != nil {
+		return nil, err
+	}
+	a.fiber = a.newFiber()
+	return a, nil
+}
+
+// loadSalt reads the per-installation salt for hashing client addresses,
+// making it on first start. With MongoDB and no data dir it lives in memory.
+func loadSalt(cfg Config) ([]byte, error) {
+	p := filepath.Join(cfg.DataDir, "ip-salt")
+	if b, err := os.ReadFile(p); err == nil && len(b) >= 16 {
+		return b, nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err == nil {
+		_ = os.WriteFile(p, b, 0o600)
+	}
+	return b, nil
+}
+
+func (a *App) clientHash(ip string) string {
+	h := sha256.New()
+	h.Write(a.ipSalt)
+	h.Write([]byte(ip))
+	return hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+// bootstrap creates the province-level administrator on an empty store.
+func (a *App) bootstrap(ctx context.Context) error {
+	if a.cfg.BootstrapAdminEmail == "" {
+		return nil
+	}
+	n, err := a.accounts.Count(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap admin: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err = a.accounts.Create(ctx, agencies.NewUser{
+		Email: a.cfg.BootstrapAdminEmail, Password: a.cfg.BootstrapAdminPassword,
+		Name:  "Administrator",
+		Roles: []agencies.Role{{Agency: a.tree.Root().ID, Role: agencies.RoleAdmin}},
+	})
+	if err != nil {
+		var p *problem.Error
+		if errors.As(err, &p) {
+			return fmt.Errorf("bootstrap admin: %v", p)
+		}
+		return fmt.Errorf("bootstrap admin: %w", err)
+	}
+	a.log.Info("bootstrap administrator created")
+	return nil
+}

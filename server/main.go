@@ -1,0 +1,103 @@
+// Command tuongtac is the whole service in one binary: `tuongtac` (or
+// `go run ./server`) serves it; subcommands manage its data. See the README.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "tuongtac:", err)
+		os.Exit(1)
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: tuongtac [command] [flags]
+
+commands:
+  serve            run the service (the default)
+  user add         create an officer account
+  demo             load the bundled corpus into a running instance through its API
+
+Run "tuongtac <command> -h" for a command's flags.
+`)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stderr)
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			return errors.New(`usage: tuongtac user add --email E --name N --agency A --role R (password from TUONGTAC_PASSWORD or stdin)`)
+		}
+		return userAdd(ctx, args[1:], os.Stdin, stdout)
+	case "demo":
+		return demo(ctx, args, stdout)
+	case "help", "-h", "--help":
+		usage(stdout)
+		return nil
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// serve runs the service until SIGINT or SIGTERM, then lets in-flight
+// requests finish for up to 8 seconds.
+func serve(ctx context.Context, args []string, logw io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg := Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := newLogger(logw, cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	db, err := OpenStore(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	app, err := NewApp(ctx, *cfg, db, log)
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- app.Fiber().Listen(cfg.Addr) }()
+	log.Info("serving", slog.String("addr", cfg.Addr), slog.String("store", db.Kind()), slog.String("base_url", cfg.BaseURL))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	if err := app.Fiber().ShutdownWithTimeout(8 * time.Second); err != nil {
+		log.Warn("shutdown", slog.String("error", err.Error()))
+	}
+	return nil
+}
