@@ -414,7 +414,7 @@ func (a *App) apiModThread(c *fiber.Ctx) error {
 // apiModAction runs one workflow action. Bodies are optional JSON objects.
 func (a *App) apiModAction(c *fiber.Ctx) error {
 	m := map[string]json.RawMessage{}
-	if len(bytes.TrimSpace(c.Body())) > 0 {
+	if b := bytes.TrimSpace(c.Body()); len(b) > 0 && string(b) != "null" {
 		var err error
 		if m, err = object(c); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -169,4 +170,17 @@ func mustDecode(t *testing.T, b []byte, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("decode %s: %v", b, err)
 	}
+}
+
+// listen serves the app on a loopback port for tests that need a real
+// connection (body limits are enforced before fiber's Test sees a request).
+func (ta *testApp) listen() string {
+	ta.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	go ta.app.Fiber().Listener(ln)
+	ta.t.Cleanup(func() { _ = ta.app.Fiber().Shutdown() })
+	return "http://" + ln.Addr().String()
 }
