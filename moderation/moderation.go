@@ -121,17 +121,7 @@ func (s *Service) Queue(ctx context.Context, a *Actor, f QueueFilter) ([]QueueIt
 	now := s.Now()
 	items := []QueueItem{}
 	for _, ag := range scopes {
-		q := store.Query{
-			Where: []store.Cond{store.Where(s.Tree.ScopeField(ag), store.Eq, ag)},
-			Sort:  []store.SortKey{{Field: "due_at"}},
-			Limit: f.Limit,
-		}
-		if f.State == "" {
-			q.Where = append(q.Where, store.Where("open", store.Eq, true))
-		} else {
-			q.Where = append(q.Where, store.Where("state", store.Eq, f.State))
-		}
-		ts, err := s.Threads.Find(ctx, q)
+		ts, err := s.Threads.Find(ctx, s.QueueQuery(ag, f.State, f.Limit))
 		if err != nil {
 			return nil, err
 		}
@@ -151,6 +141,22 @@ func (s *Service) Queue(ctx context.Context, a *Actor, f QueueFilter) ([]QueueIt
 		}
 	}
 	return items, nil
+}
+
+// QueueQuery is the store query behind a queue: one agency's subtree, every
+// open state or one state, soonest due first.
+func (s *Service) QueueQuery(agency, state string, limit int) store.Query {
+	q := store.Query{
+		Where: []store.Cond{store.Where(s.Tree.ScopeField(agency), store.Eq, agency)},
+		Sort:  []store.SortKey{{Field: "due_at"}},
+		Limit: limit,
+	}
+	if state == "" {
+		q.Where = append(q.Where, store.Where("open", store.Eq, true))
+	} else {
+		q.Where = append(q.Where, store.Where("state", store.Eq, state))
+	}
+	return q
 }
 
 // Counts returns how many threads of the agency's subtree are in each open

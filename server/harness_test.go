@@ -26,7 +26,7 @@ const (
 
 // testApp is a whole service over a real SQLite file in a temporary folder.
 type testApp struct {
-	t   *testing.T
+	t   testing.TB
 	app *App
 	db  store.DB
 	log *bytes.Buffer
@@ -34,7 +34,7 @@ type testApp struct {
 
 // newTestApp builds the service with cheap password hashing and a bootstrap
 // administrator; logs go to a buffer tests can search for personal data.
-func newTestApp(t *testing.T) *testApp {
+func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -165,7 +165,7 @@ func (c *client) form(path string, values map[string]string) (*http.Response, []
 	return c.raw("POST", path, "application/x-www-form-urlencoded", []byte(strings.Join(parts, "&")))
 }
 
-func mustDecode(t *testing.T, b []byte, v any) {
+func mustDecode(t testing.TB, b []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("decode %s: %v", b, err)

@@ -28,6 +28,7 @@ func usage(w io.Writer) {
 commands:
   serve            run the service (the default)
   user add         create an officer account
+  seed             fill the store with N realistic threads (benchmarks, trials)
   demo             load the bundled corpus into a running instance through its API
 
 Run "tuongtac <command> -h" for a command's flags.
@@ -47,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New(`usage: tuongtac user add --email E --name N --agency A --role R (password from TUONGTAC_PASSWORD or stdin)`)
 		}
 		return userAdd(ctx, args[1:], os.Stdin, stdout)
+	case "seed":
+		return seed(ctx, args, stdout)
 	case "demo":
 		return demo(ctx, args, stdout)
 	case "help", "-h", "--help":

@@ -62,6 +62,16 @@ func (s *Store) Get(ctx context.Context, id string) (*Thread, int64, error) {
 	return &t, v, nil
 }
 
+// Insert stores a new thread as it is (the data generator and imports use it;
+// citizens go through Service.Submit).
+func (s *Store) Insert(ctx context.Context, t *Thread) error {
+	t.Touch(t.UpdatedAt)
+	if err := s.c.Insert(ctx, t.ID, t); err != nil {
+		return fmt.Errorf("threads: insert %s: %w", t.ID, err)
+	}
+	return nil
+}
+
 // Replace writes t if it is still at version; store.ErrConflict otherwise.
 func (s *Store) Replace(ctx context.Context, t *Thread, version int64) error {
 	t.Touch(store.Now())

@@ -378,6 +378,11 @@ func (c *Collection) Find(ctx context.Context, q store.Query, out any) error {
 		return fmt.Errorf("sqlite: find %s: %w", c.name, err)
 	}
 	buf = append(buf, ']')
+	// Start from an empty slice: json.Unmarshal would otherwise reuse the
+	// elements in the caller's spare capacity and keep their stale fields.
+	if rv := reflect.ValueOf(out); rv.Kind() == reflect.Pointer && rv.Elem().Kind() == reflect.Slice {
+		rv.Elem().Set(reflect.MakeSlice(rv.Elem().Type(), 0, 0))
+	}
 	if err := json.Unmarshal(buf, out); err != nil {
 		return fmt.Errorf("sqlite: find %s: decode: %w", c.name, err)
 	}
