@@ -36,6 +36,17 @@ type testApp struct {
 // administrator; logs go to a buffer tests can search for personal data.
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "tuongtac.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return newTestAppOn(t, db)
+}
+
+// newTestAppOn builds the service over an open, unmigrated store.
+func newTestAppOn(t testing.TB, db store.DB) *testApp {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	cfg := Config{
@@ -43,14 +54,9 @@ func newTestApp(t testing.TB) *testApp {
 		BootstrapAdminEmail: adminEmail, BootstrapAdminPassword: testPass,
 		SubmitBurst: 10000, SubmitPerHour: 10000, testPasswords: true,
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "tuongtac.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := db.Migrate(ctx, Migrations()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
 	var logs bytes.Buffer
 	app, err := NewApp(ctx, cfg, db, slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {

@@ -154,6 +154,14 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Drop deletes the whole database (tests use it to clean up).
+func (db *DB) Drop(ctx context.Context) error {
+	if err := db.db.Drop(ctx); err != nil {
+		return fmt.Errorf("mongo: drop %s: %w", db.db.Name(), err)
+	}
+	return nil
+}
+
 // Close disconnects from the server, waiting up to ten seconds for operations
 // in progress.
 func (db *DB) Close() error {

@@ -127,7 +127,7 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	return nil
 }
 
-func table(coll string) string  { return "c_" + coll }
+func table(coll string) string   { return "c_" + coll }
 func column(field string) string { return "f_" + field }
 
 // Migrate applies the migrations not yet recorded, each in its own transaction.
