@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/url"
 	"sync"
@@ -19,3 +20,5 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -90,17 +91,31 @@ func serve(ctx context.Context, args []string, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- app.Fiber().Listen(cfg.Addr) }()
 	log.Info("serving", slog.String("addr", cfg.Addr), slog.String("store", db.Kind()), slog.String("base_url", cfg.BaseURL))
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return app.serveUntil(ctx, ln)
+}
+
+// serveUntil serves on ln until ctx ends, then stops accepting and lets
+// in-flight requests finish for up to ShutdownGrace.
+func (a *App) serveUntil(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- a.Fiber().Listener(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	if err := app.Fiber().ShutdownWithTimeout(8 * time.Second); err != nil {
-		log.Warn("shutdown", slog.String("error", err.Error()))
+	a.log.Info("shutting down")
+	if err := a.Fiber().ShutdownWithTimeout(ShutdownGrace); err != nil {
+		a.log.Warn("shutdown", slog.String("error", err.Error()))
 	}
 	return nil
 }
+
+// ShutdownGrace is how long in-flight requests may take after SIGTERM; with
+// closing the store it stays well inside the 10 seconds orchestrators wait.
+const ShutdownGrace = 8 * time.Second

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestGracefulShutdown submits questions from many clients while the server is
+// told to stop: it stops within the grace period, and every submission that
+// got a 201 is in the store (accepted input is never lost).
+func TestGracefulShutdown(t *testing.T) {
+	ta := newTestApp(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- ta.app.serveUntil(ctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	var created atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	client := &http.Client{Timeout: 10 * time.Second}
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				q := validQuestion()
+				q["title"] = fmt.Sprintf("Câu hỏi thử số %d-%d", w, i)
+				b, _ := json.Marshal(q)
+				res, err := client.Post(base+"/api/v1/threads", "application/json", bytesReader(b))
+				if err != nil {
+					continue // refused after shutdown began
+				}
+				if res.StatusCode == 201 {
+					created.Add(1)
+				}
+				res.Body.Close()
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not stop within 10 s")
+	}
+	took := time.Since(start)
+	close(stop)
+	wg.Wait()
+	if took > ShutdownGrace+time.Second {
+		t.Errorf("shutdown took %s", took)
+	}
+	if created.Load() == 0 {
+		t.Fatal("no submission got through before shutdown")
+	}
+	if n := countThreads(t, ta); n != created.Load() {
+		t.Errorf("store has %d threads, clients got %d created", n, created.Load())
+	}
+}
