@@ -95,13 +95,13 @@ func oaGet(v any, keys ...string) any {
 
 func oaStrings(v any) []string {
 	var out []string
-	for _, e := range asSlice(v) {
+	for _, e := range oaSlice(v) {
 		out = append(out, fmt.Sprint(e))
 	}
 	return out
 }
 
-func asSlice(v any) []any { s, _ := v.([]any); return s }
+func oaSlice(v any) []any { s, _ := v.([]any); return s }
 
 func TestOpenAPIDocument(t *testing.T) {
 	ta := newTestApp(t)
@@ -113,7 +113,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	if oaGet(doc, "info", "title") == nil || oaGet(doc, "info", "version") == nil {
 		t.Error("info needs title and version")
 	}
-	if s := asSlice(doc["servers"]); len(s) != 1 || oaGet(s[0], "url") != "/" {
+	if s := oaSlice(doc["servers"]); len(s) != 1 || oaGet(s[0], "url") != "/" {
 		t.Errorf("servers = %v, want [{url: /}]", doc["servers"])
 	}
 
@@ -159,7 +159,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 
 	tags := map[string]bool{}
-	for _, tag := range asSlice(doc["tags"]) {
+	for _, tag := range oaSlice(doc["tags"]) {
 		tags[fmt.Sprint(oaGet(tag, "name"))] = true
 	}
 	for _, want := range []string{"public", "officers", "admin", "operations"} {
@@ -221,7 +221,7 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 
 			declared := map[string]bool{}
-			for _, p := range append(asSlice(oaGet(item, "parameters")), asSlice(op["parameters"])...) {
+			for _, p := range append(oaSlice(oaGet(item, "parameters")), oaSlice(op["parameters"])...) {
 				p := oaDeref(doc, p)
 				if p["in"] == "path" {
 					if p["required"] != true {
@@ -240,7 +240,7 @@ func TestOpenAPIDocument(t *testing.T) {
 				t.Errorf("%s: parameter %s is not in the path", where, name)
 			}
 
-			for _, req := range asSlice(op["security"]) {
+			for _, req := range oaSlice(op["security"]) {
 				req, _ := req.(map[string]any)
 				for name := range req {
 					if schemes[name] == nil {
@@ -254,7 +254,7 @@ func TestOpenAPIDocument(t *testing.T) {
 				}
 			}
 			if strings.HasPrefix(path, "/api/v1/moderation/") || strings.HasPrefix(path, "/api/v1/admin/") {
-				if len(asSlice(op["security"])) == 0 {
+				if len(oaSlice(op["security"])) == 0 {
 					t.Errorf("%s: officer operation without security", where)
 				}
 			}
@@ -339,13 +339,13 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 }
 
-// fiberParamRE matches a fiber route parameter, with an optional constraint
+// oaParamRE matches a fiber route parameter, with an optional constraint
 // and optional marker.
-var fiberParamRE = regexp.MustCompile(`:([A-Za-z0-9_]+)(?:<[^>]*>)?\??`)
+var oaParamRE = regexp.MustCompile(`:([A-Za-z0-9_]+)(?:<[^>]*>)?\??`)
 
-// apiRoutes lists the API's routes as "METHOD /openapi/{path}", with the
+// oaRoutes lists the API's routes as "METHOD /openapi/{path}", with the
 // moderation actions expanded.
-func apiRoutes(t *testing.T, ta *testApp) map[string]bool {
+func oaRoutes(t *testing.T, ta *testApp) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
 	for _, r := range ta.app.Fiber().GetRoutes(true) {
@@ -355,7 +355,7 @@ func apiRoutes(t *testing.T, ta *testApp) map[string]bool {
 		if !strings.HasPrefix(r.Path, "/api/") && r.Path != "/healthz" && r.Path != "/readyz" {
 			continue // pages are not part of the API document
 		}
-		p := fiberParamRE.ReplaceAllString(r.Path, "{$1}")
+		p := oaParamRE.ReplaceAllString(r.Path, "{$1}")
 		if base, ok := strings.CutSuffix(p, "/{action}"); ok {
 			for _, a := range modActions {
 				out[r.Method+" "+base+"/"+a] = true
@@ -367,8 +367,8 @@ func apiRoutes(t *testing.T, ta *testApp) map[string]bool {
 	return out
 }
 
-// documentedRoutes lists the document's operations as "METHOD /path".
-func documentedRoutes(doc map[string]any) map[string]bool {
+// oaDocumented lists the document's operations as "METHOD /path".
+func oaDocumented(doc map[string]any) map[string]bool {
 	out := map[string]bool{}
 	paths, _ := doc["paths"].(map[string]any)
 	for path, item := range paths {
@@ -381,7 +381,7 @@ func documentedRoutes(doc map[string]any) map[string]bool {
 	return out
 }
 
-func sortedKeys(m map[string]bool) []string {
+func oaSortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -394,19 +394,19 @@ func sortedKeys(m map[string]bool) []string {
 // or documentation stays behind after a route is gone.
 func TestOpenAPICoversRoutes(t *testing.T) {
 	ta := newTestApp(t)
-	routes := apiRoutes(t, ta)
-	docs := documentedRoutes(fetchOpenAPI(t, ta))
+	routes := oaRoutes(t, ta)
+	docs := oaDocumented(fetchOpenAPI(t, ta))
 	for _, must := range []string{"GET /healthz", "GET /readyz", "POST /api/v1/threads", "GET /api/v1/threads/{id}", "POST /api/v1/moderation/threads/{id}/claim"} {
 		if !routes[must] {
-			t.Fatalf("route walk missed %s; routes: %v", must, sortedKeys(routes))
+			t.Fatalf("route walk missed %s; routes: %v", must, oaSortedKeys(routes))
 		}
 	}
-	for _, r := range sortedKeys(routes) {
+	for _, r := range oaSortedKeys(routes) {
 		if !docs[r] {
 			t.Errorf("route %s is not in the OpenAPI document (server/openapi.go)", r)
 		}
 	}
-	for _, d := range sortedKeys(docs) {
+	for _, d := range oaSortedKeys(docs) {
 		if !routes[d] {
 			t.Errorf("the OpenAPI document has %s, which is no route", d)
 		}
