@@ -56,6 +56,7 @@ var catalog = map[string][2]string{
 	"field.answer.required":  {"Nhập nội dung trả lời.", "Enter the answer."},
 	"field.lang.oneof":       {"Ngôn ngữ phải là vi hoặc en.", "Language must be vi or en."},
 	"field.q.unavailable":    {"Tìm kiếm theo từ khóa sẽ có trong bản sau.", "Keyword search is not available yet."},
+	"field.limit":            {"Số mục từ 1 đến 200.", "Limit must be between 1 and 200."},
 	"field.page":             {"Số trang phải là số nguyên dương.", "Page must be a positive whole number."},
 	"field.per_page":         {"Số mục mỗi trang từ 1 đến 100.", "Items per page must be between 1 and 100."},
 	"field.state.oneof":      {"Trạng thái không hợp lệ.", "Unknown state."},

@@ -76,7 +76,7 @@ func contains(xs []string, s string) bool {
 type QueueFilter struct {
 	Agency string // "" means all the actor's agencies
 	State  string // "" means every open state
-	Limit  int
+	Limit  int    // 0 means DefaultQueue; at most MaxQueue
 }
 
 // QueueItem is one row of an officer's queue.
@@ -93,15 +93,19 @@ type QueueItem struct {
 	Overdue      bool      `json:"overdue"`
 }
 
-// MaxQueue bounds one queue page.
-const MaxQueue = 200
+// Queue sizes: what one request returns by default and at most.
+const (
+	DefaultQueue = 50
+	MaxQueue     = 200
+)
 
 // Queue lists the threads waiting in the actor's agencies, the soonest due
 // first (so overdue ones lead).
 func (s *Service) Queue(ctx context.Context, a *Actor, f QueueFilter) ([]QueueItem, error) {
-	if f.Limit <= 0 || f.Limit > MaxQueue {
-		f.Limit = MaxQueue
+	if f.Limit <= 0 {
+		f.Limit = DefaultQueue
 	}
+	f.Limit = min(f.Limit, MaxQueue)
 	if f.State != "" && !contains(threads.States, f.State) {
 		return nil, problem.Invalid("state", "field.state.oneof")
 	}
@@ -219,19 +223,6 @@ func inState(t *threads.Thread, states ...string) error {
 	return problem.Conflict("conflict.state", t.State)
 }
 
-func (s *Service) notify(t *threads.Thread, event string) {
-	if t.Asker.Email == "" {
-		return
-	}
-	now := s.Now()
-	t.Outbox = append(t.Outbox, threads.OutboxEntry{ID: threads.NewID(now), Kind: "notify", Event: event, At: now})
-}
-
-func (s *Service) reindex(t *threads.Thread) {
-	now := s.Now()
-	t.Outbox = append(t.Outbox, threads.OutboxEntry{ID: threads.NewID(now), Kind: "index", Event: t.State, At: now})
-}
-
 // Claim gives the thread to the actor. Exactly one of two officers claiming at
 // once wins; the other gets a conflict.
 func (s *Service) Claim(ctx context.Context, a *Actor, id string) (*threads.Thread, error) {
@@ -318,7 +309,7 @@ func (s *Service) Approve(ctx context.Context, a *Actor, id string, in ApproveIn
 			return nil, err
 		}
 	}
-	return s.transition(ctx, a, id, "approve", agencies.RoleEditor,
+	t, err := s.transition(ctx, a, id, "approve", agencies.RoleEditor,
 		func(t *threads.Thread) error {
 			if err := inState(t, threads.StatePendingApproval); err != nil {
 				return err
@@ -344,15 +335,18 @@ func (s *Service) Approve(ctx context.Context, a *Actor, id string, in ApproveIn
 			if in.Private {
 				t.State = threads.StateAnsweredPrivate
 				t.Public = nil
-				s.notify(t, "answered_private")
 				return
 			}
 			t.State = threads.StatePublished
 			t.PublishedAt = threads.FormatPublishedAt(now)
 			threads.MakePublic(t, now)
-			s.notify(t, "published")
-			s.reindex(t)
+			threads.Count(t, +1, now)
 		})
+	if err == nil {
+		// Count now; if this fails the outbox worker does it later.
+		s.Threads.Drain(ctx, t.ID)
+	}
+	return t, err
 }
 
 // Return sends the pending answer back to its author for revision.
@@ -389,7 +383,6 @@ func (s *Service) Reject(ctx context.Context, a *Actor, id, reason string) (*thr
 			t.Assignee, t.AssigneeName = "", ""
 			t.Reason = reason
 			e.Reason = reason
-			s.notify(t, "rejected")
 		})
 }
 
@@ -437,7 +430,6 @@ func (s *Service) Transfer(ctx context.Context, a *Actor, id, agency, reason str
 			t.State = threads.StateQueued
 			t.Assignee, t.AssigneeName = "", ""
 			t.DueAt = s.Calendar.AddWorkingDays(now, target.SLAWorkingDays)
-			s.notify(t, "transferred")
 		})
 }
 
@@ -447,13 +439,19 @@ func (s *Service) Archive(ctx context.Context, a *Actor, id, reason string) (*th
 	if err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, a, id, "archive", agencies.RoleEditor,
+	t, err := s.transition(ctx, a, id, "archive", agencies.RoleEditor,
 		func(t *threads.Thread) error {
 			return inState(t, threads.StatePublished, threads.StateAnsweredPrivate, threads.StateRejected)
 		},
 		func(t *threads.Thread, e *threads.AuditEntry) {
+			if t.State == threads.StatePublished {
+				threads.Count(t, -1, s.Now())
+			}
 			t.State = threads.StateArchived
 			e.Reason = reason
-			s.reindex(t)
 		})
+	if err == nil {
+		s.Threads.Drain(ctx, t.ID)
+	}
+	return t, err
 }

@@ -384,8 +384,16 @@ func (a *App) canGrant(s *agencies.Session, roles []agencies.Role) error {
 // Moderation.
 
 func (a *App) apiQueue(c *fiber.Ctx) error {
+	var f problem.Fields
+	limit := intQuery(c, "limit", "field.limit", &f)
+	if limit > moderation.MaxQueue {
+		f.Add("limit", "field.limit")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
 	items, err := a.mod.Queue(c.UserContext(), actor(a.session(c)), moderation.QueueFilter{
-		Agency: c.Query("agency"), State: c.Query("state"),
+		Agency: c.Query("agency"), State: c.Query("state"), Limit: limit,
 	})
 	if err != nil {
 		return err

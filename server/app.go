@@ -115,6 +115,11 @@ func NewApp(ctx context.Context, cfg Config, db store.DB, log *slog.Logger) (*Ap
 	return a, nil
 }
 
+// outbox is the worker that finishes follow-up work a stopped process left.
+func (a *App) outbox() *threads.Worker {
+	return &threads.Worker{Store: a.threads.Store, Log: a.log, Interval: 5 * time.Second}
+}
+
 // loadSalt reads the per-installation salt for hashing client addresses,
 // making it on first start. With MongoDB and no data dir it lives in memory.
 func loadSalt(cfg Config) ([]byte, error) {

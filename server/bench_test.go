@@ -155,18 +155,14 @@ func BenchmarkPages(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			st := threads.NewStore(ta.db)
-			now := time.Now().UTC()
-			var published []string
 			seedStart := time.Now()
-			for range size {
-				t := g.thread(now, g.rng.Float64() < 0.1)
-				if err := st.Insert(b.Context(), t); err != nil {
-					b.Fatal(err)
-				}
-				if t.State == threads.StatePublished {
-					published = append(published, t.ID)
-				}
+			st := threads.NewStore(ta.db)
+			published, err := g.fill(b.Context(), st, size, 0.1, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := st.Recount(b.Context(), ta.app.tree); err != nil {
+				b.Fatal(err)
 			}
 			b.Logf("seeded %d threads in %s", size, time.Since(seedStart).Round(time.Millisecond))
 			base := ta.listen()

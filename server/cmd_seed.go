@@ -44,14 +44,13 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	st := threads.NewStore(db)
 	start := time.Now()
-	for i := range *n {
-		t := g.thread(time.Now().UTC(), g.rng.Float64() < *open)
-		if err := st.Insert(ctx, t); err != nil {
-			return err
-		}
-		if (i+1)%10000 == 0 {
-			fmt.Fprintf(stdout, "seed: %d threads, %.0f/s\n", i+1, float64(i+1)/time.Since(start).Seconds())
-		}
+	if _, err := g.fill(ctx, st, *n, *open, func(done int) {
+		fmt.Fprintf(stdout, "seed: %d threads, %.0f/s\n", done, float64(done)/time.Since(start).Seconds())
+	}); err != nil {
+		return err
+	}
+	if err := st.Recount(ctx, tree); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "seed: added %d threads in %s\n", *n, time.Since(start).Round(time.Millisecond))
 	return nil
@@ -92,6 +91,32 @@ func newGenerator(tree *agencies.Tree, cal *agencies.Calendar, seed uint64) (*ge
 		g.answers = append(g.answers, q.Answer)
 	}
 	return g, nil
+}
+
+// fill adds n threads in batches, a share open of them waiting in queues,
+// and returns the ids of the published ones.
+func (g *generator) fill(ctx context.Context, st *threads.Store, n int, open float64, progress func(done int)) ([]string, error) {
+	const batch = 1000
+	var published []string
+	now := time.Now().UTC()
+	for done := 0; done < n; {
+		k := min(batch, n-done)
+		ts := make([]*threads.Thread, k)
+		for i := range ts {
+			ts[i] = g.thread(now, g.rng.Float64() < open)
+			if ts[i].State == threads.StatePublished {
+				published = append(published, ts[i].ID)
+			}
+		}
+		if err := st.InsertMany(ctx, ts); err != nil {
+			return nil, err
+		}
+		done += k
+		if progress != nil && done%10000 == 0 {
+			progress(done)
+		}
+	}
+	return published, nil
 }
 
 func (g *generator) pick(xs []string) string { return xs[g.rng.IntN(len(xs))] }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"tuongtac/store"
 )
@@ -35,10 +36,19 @@ func (h hostileCase) flat() map[string]any {
 	return out
 }
 
-// postReal posts over a real loopback connection.
+// postReal posts over a real loopback connection, asking for "100 Continue"
+// first, as browsers and proxies do with large bodies, so a refusal arrives
+// as a response rather than a reset connection.
 func postReal(t *testing.T, ta *testApp, path string, body []byte) (*http.Response, []byte) {
 	t.Helper()
-	res, err := http.Post(ta.listen()+path, "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest("POST", ta.listen()+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second}}
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,6 +92,7 @@ func serve(ctx context.Context, args []string, logw io.Writer) error {
 		return err
 	}
 	log.Info("serving", slog.String("addr", cfg.Addr), slog.String("store", db.Kind()), slog.String("base_url", cfg.BaseURL))
+	go app.outbox().Run(ctx)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

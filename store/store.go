@@ -52,6 +52,10 @@ type Collection interface {
 	// Insert stores doc under id with version 1. ErrDuplicate if the id or a
 	// unique index value is taken.
 	Insert(ctx context.Context, id string, doc any) error
+	// InsertMany stores many new documents at version 1, for imports and the
+	// data generator. SQLite stores all or none; MongoDB stops at the first
+	// error, keeping those before it. Request paths use Insert.
+	InsertMany(ctx context.Context, docs []IDDoc) error
 	// Get reads the document into out and returns its version.
 	Get(ctx context.Context, id string, out any) (version int64, err error)
 	// Replace overwrites the document if its version is still version, and
@@ -66,6 +70,12 @@ type Collection interface {
 	// Count returns how many documents match q's conditions (Sort, Skip and
 	// Limit are ignored).
 	Count(ctx context.Context, q Query) (int64, error)
+}
+
+// IDDoc is a document with its id, for InsertMany.
+type IDDoc struct {
+	ID  string
+	Doc any
 }
 
 // Op is a comparison in a Cond.

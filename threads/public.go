@@ -130,7 +130,17 @@ func (s *Service) ListPublic(ctx context.Context, f ListFilter) (*ListPage, erro
 	if err != nil {
 		return nil, err
 	}
-	total, err := s.Store.Count(ctx, q)
+	var total int64
+	if f.Topic == "" {
+		agency := f.Agency
+		if agency == "" {
+			agency = s.Tree.Root().ID
+		}
+		total, err = s.Store.PublishedCount(ctx, agency, f.Kind)
+	} else {
+		// Topics are open-ended: no counter; their lists are small.
+		total, err = s.Store.Count(ctx, q)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -201,9 +201,6 @@ func (s *Service) Submit(ctx context.Context, in Input, meta Meta, pre problem.F
 			At: now, Actor: "citizen", Action: "submitted", To: StateQueued, ToAgency: in.Agency,
 		}},
 	}
-	if t.Asker.Email != "" {
-		t.Outbox = append(t.Outbox, OutboxEntry{ID: NewID(now), Kind: "notify", Event: "submitted", At: now})
-	}
 	t.Touch(now)
 	key := dedupKey(in)
 	if err := s.Store.claimDedup(ctx, key, t.ID, now, DedupWindow); err != nil {

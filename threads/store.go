@@ -35,18 +35,22 @@ func Migrations() []store.Migration {
 		store.CreateIndex(collThreads, "pending", false, "pending", "updated_at"),
 		store.CreateCollection(collDedup),
 	)
-	return []store.Migration{{ID: "0001-threads", Steps: steps}}
+	return []store.Migration{
+		{ID: "0001-threads", Steps: steps},
+		{ID: "0002-counters", Steps: []store.Step{store.CreateCollection(collCounters)}},
+	}
 }
 
 // Store reads and writes thread documents.
 type Store struct {
-	c     store.Collection
-	dedup store.Collection
+	c        store.Collection
+	dedup    store.Collection
+	counters store.Collection
 }
 
 // NewStore wraps a migrated database.
 func NewStore(db store.DB) *Store {
-	return &Store{c: db.Collection(collThreads), dedup: db.Collection(collDedup)}
+	return &Store{c: db.Collection(collThreads), dedup: db.Collection(collDedup), counters: db.Collection(collCounters)}
 }
 
 // Get reads a thread and its version. A missing thread is problem.NotFound.
@@ -68,6 +72,19 @@ func (s *Store) Insert(ctx context.Context, t *Thread) error {
 	t.Touch(t.UpdatedAt)
 	if err := s.c.Insert(ctx, t.ID, t); err != nil {
 		return fmt.Errorf("threads: insert %s: %w", t.ID, err)
+	}
+	return nil
+}
+
+// InsertMany stores many new threads at once (the data generator).
+func (s *Store) InsertMany(ctx context.Context, ts []*Thread) error {
+	docs := make([]store.IDDoc, len(ts))
+	for i, t := range ts {
+		t.Touch(t.UpdatedAt)
+		docs[i] = store.IDDoc{ID: t.ID, Doc: t}
+	}
+	if err := s.c.InsertMany(ctx, docs); err != nil {
+		return fmt.Errorf("threads: insert many: %w", err)
 	}
 	return nil
 }

@@ -139,10 +139,16 @@ type AuditEntry struct {
 // removed by the worker that does it, so a crash loses nothing.
 type OutboxEntry struct {
 	ID    string    `json:"id"`
-	Kind  string    `json:"kind"` // "notify", "index"
-	Event string    `json:"event"`
+	Kind  string    `json:"kind"` // "count"; notifications and search add theirs
+	Event string    `json:"event,omitempty"`
 	At    time.Time `json:"at"`
 	Tries int       `json:"tries"`
+	// Delta, ThreadKind and Agencies describe a "count" entry: add Delta to
+	// the published counters of each of Agencies (the thread's agency and its
+	// ancestors), in total and for ThreadKind.
+	Delta      int64    `json:"delta,omitempty"`
+	ThreadKind string   `json:"thread_kind,omitempty"`
+	Agencies   []string `json:"agencies,omitempty"`
 }
 
 // Touch sets the fields derived from others before a write.

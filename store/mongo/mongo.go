@@ -344,6 +344,32 @@ func (c *Collection) Insert(ctx context.Context, id string, doc any) error {
 	return nil
 }
 
+// InsertMany stores new documents in one ordered bulk insert; on an error
+// the documents before it stay stored.
+func (c *Collection) InsertMany(ctx context.Context, docs []store.IDDoc) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	ds := make([]any, len(docs))
+	for i, d := range docs {
+		enc, err := encode(d.ID, 1, d.Doc)
+		if err != nil {
+			return fmt.Errorf("mongo: insert many %s/%s: %w", c.name, d.ID, err)
+		}
+		ds[i] = enc
+	}
+	if _, err := c.c.InsertMany(ctx, ds); err != nil {
+		if isDuplicate(err) {
+			return fmt.Errorf("mongo: insert many %s: %w (%v)", c.name, store.ErrDuplicate, err)
+		}
+		return fmt.Errorf("mongo: insert many %s: %w", c.name, err)
+	}
+	return nil
+}
+
 // Get reads the document id into out and returns its version.
 func (c *Collection) Get(ctx context.Context, id string, out any) (int64, error) {
 	if err := c.check(); err != nil {

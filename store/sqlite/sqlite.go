@@ -277,6 +277,39 @@ func (c *Collection) Insert(ctx context.Context, id string, doc any) error {
 	return nil
 }
 
+// InsertMany stores new documents in one transaction: all or none.
+func (c *Collection) InsertMany(ctx context.Context, docs []store.IDDoc) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	tx, err := c.db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: insert many %s: %w", c.name, err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO `+c.table+` (id, v, doc) VALUES (?, 1, ?)`)
+	if err != nil {
+		return fmt.Errorf("sqlite: insert many %s: %w", c.name, err)
+	}
+	defer stmt.Close()
+	for _, d := range docs {
+		b, err := encode(d.Doc)
+		if err != nil {
+			return fmt.Errorf("sqlite: insert many %s/%s: %w", c.name, d.ID, err)
+		}
+		if _, err := stmt.ExecContext(ctx, d.ID, b); err != nil {
+			if isConstraint(err) {
+				return fmt.Errorf("sqlite: insert many %s/%s: %w", c.name, d.ID, store.ErrDuplicate)
+			}
+			return fmt.Errorf("sqlite: insert many %s/%s: %w", c.name, d.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: insert many %s: %w", c.name, err)
+	}
+	return nil
+}
+
 // Get reads one document.
 func (c *Collection) Get(ctx context.Context, id string, out any) (int64, error) {
 	if err := c.check(); err != nil {

@@ -275,6 +275,33 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		}
 	})
 
+	t.Run("InsertMany", func(t *testing.T) {
+		db := setup(t)
+		c := db.Collection("items")
+		var docs []store.IDDoc
+		for i := range 50 {
+			docs = append(docs, store.IDDoc{ID: fmt.Sprintf("m%02d", i), Doc: item{Agency: "bulk", Rank: int64(i)}})
+		}
+		if err := c.InsertMany(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+		n, err := c.Count(ctx, store.Query{Where: []store.Cond{store.Where("agency", store.Eq, "bulk")}})
+		if err != nil || n != 50 {
+			t.Fatalf("count after insert many: %d %v", n, err)
+		}
+		var got item
+		if v, err := c.Get(ctx, "m07", &got); err != nil || v != 1 || got.Rank != 7 {
+			t.Fatalf("get m07: v=%d %+v %v", v, got, err)
+		}
+		err = c.InsertMany(ctx, []store.IDDoc{{ID: "new", Doc: item{}}, {ID: "m01", Doc: item{}}})
+		if !errors.Is(err, store.ErrDuplicate) {
+			t.Fatalf("insert many with a taken id: %v, want ErrDuplicate", err)
+		}
+		if err := c.InsertMany(ctx, nil); err != nil {
+			t.Fatalf("insert nothing: %v", err)
+		}
+	})
+
 	t.Run("Delete", func(t *testing.T) {
 		db := setup(t)
 		c := db.Collection("items")
