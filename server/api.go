@@ -401,13 +401,28 @@ func (a *App) apiQueue(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": items})
 }
 
-// officerThread is a thread as officers see it: everything but the secrets
-// (the tracking hash, the client hash) and the internal outbox.
+// officerView is a thread as officers see it: everything but the secrets
+// (the tracking hash, the client hash) and the fields kept for indexes and
+// workers. The empty fields here shadow the thread's own and are omitted.
+type officerView struct {
+	*threads.Thread
+	A1       string                `json:"a1,omitempty"`
+	A2       string                `json:"a2,omitempty"`
+	A3       string                `json:"a3,omitempty"`
+	A4       string                `json:"a4,omitempty"`
+	Open     bool                  `json:"open,omitempty"`
+	Pending  bool                  `json:"pending,omitempty"`
+	Tracking string                `json:"tracking,omitempty"`
+	Outbox   []threads.OutboxEntry `json:"outbox,omitempty"`
+}
+
+func officerJSON(t *threads.Thread) officerView { return officerView{Thread: officerThread(t)} }
+
+// officerThread is a copy of t without the secrets, for officers' pages.
 func officerThread(t *threads.Thread) *threads.Thread {
 	cp := *t
 	cp.Tracking = ""
 	cp.Asker.IPHash = ""
-	cp.Outbox = nil
 	return &cp
 }
 
@@ -416,7 +431,7 @@ func (a *App) apiModThread(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(officerThread(t))
+	return c.JSON(officerJSON(t))
 }
 
 // apiModAction runs one workflow action. Bodies are optional JSON objects.
@@ -443,7 +458,7 @@ func (a *App) apiModAction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(officerThread(t))
+	return c.JSON(officerJSON(t))
 }
 
 type actionInput struct {

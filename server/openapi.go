@@ -594,6 +594,8 @@ func openAPIPaths() oaMap {
 			oaMap{"security": oaSessionOnly, "parameters": []oaMap{
 				oaRef("parameters", "AgencyFilter"),
 				{"name": "state", "in": "query", "required": false, "description": "Only threads in this state (default: every open state).", "schema": oaSchema("State")},
+				{"name": "limit", "in": "query", "required": false, "description": "How many threads at most.",
+					"schema": oaMap{"type": "integer", "minimum": 1, "maximum": moderation.MaxQueue, "default": moderation.DefaultQueue}},
 			}})},
 		"/api/v1/moderation/threads/{id}": oaMap{
 			"parameters": threadID,

@@ -218,7 +218,7 @@ type TrackView struct {
 	CreatedAt  time.Time    `json:"created_at"`
 	DueAt      time.Time    `json:"due_at"`
 	Answer     string       `json:"answer,omitempty"`
-	AnsweredAt time.Time    `json:"answered_at,omitempty"`
+	AnsweredAt time.Time    `json:"answered_at,omitzero"`
 	Reason     string       `json:"reason,omitempty"`
 	Public     bool         `json:"public"`
 	History    []TrackEvent `json:"history"`
