@@ -125,16 +125,15 @@ func (s *Service) Queue(ctx context.Context, a *Actor, f QueueFilter) ([]QueueIt
 	now := s.Now()
 	items := []QueueItem{}
 	for _, ag := range scopes {
-		ts, err := s.Threads.Find(ctx, s.QueueQuery(ag, f.State, f.Limit))
+		cards, err := s.Threads.Cards(ctx, s.QueueQuery(ag, f.State, f.Limit))
 		if err != nil {
 			return nil, err
 		}
-		for i := range ts {
-			t := &ts[i]
+		for _, c := range cards {
 			items = append(items, QueueItem{
-				ID: t.ID, Agency: t.Agency, State: t.State, Kind: t.Kind, Title: t.Title,
-				DueAt: t.DueAt, Assignee: t.Assignee, AssigneeName: t.AssigneeName,
-				CreatedAt: t.CreatedAt, Overdue: threads.IsOpen(t.State) && now.After(t.DueAt),
+				ID: c.ID, Agency: c.Agency, State: c.State, Kind: c.Kind, Title: c.Title,
+				DueAt: c.DueAt, Assignee: c.Assignee, AssigneeName: c.AssigneeName,
+				CreatedAt: c.CreatedAt, Overdue: threads.IsOpen(c.State) && now.After(c.DueAt),
 			})
 		}
 	}

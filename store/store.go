@@ -117,6 +117,10 @@ type Query struct {
 	Sort  []SortKey
 	Skip  int
 	Limit int // 0 means no limit
+	// Project, if set, names one top-level field: Find then decodes that
+	// field's value of each document (null where it is missing) instead of
+	// the whole document. Lists read a small summary this way.
+	Project string
 }
 
 // Migration is one ordered, idempotent schema step. ID must be unique and never
@@ -196,6 +200,9 @@ func CheckQuery(q Query) error {
 		if !ValidName(s.Field) {
 			return fmt.Errorf("store: bad sort field %q", s.Field)
 		}
+	}
+	if q.Project != "" && !ValidName(q.Project) {
+		return fmt.Errorf("store: bad projection %q", q.Project)
 	}
 	if q.Skip < 0 || q.Limit < 0 {
 		return fmt.Errorf("store: negative skip or limit")

@@ -2,6 +2,7 @@ package threads
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"tuongtac/problem"
@@ -126,11 +127,13 @@ func (s *Service) ListPublic(ctx context.Context, f ListFilter) (*ListPage, erro
 		return nil, err
 	}
 	q := s.PublicQuery(f)
-	ts, err := s.Store.Find(ctx, q)
-	if err != nil {
-		return nil, err
+	q.Project = "public_card"
+	var cards []*PublicItem
+	if err := s.Store.c.Find(ctx, q, &cards); err != nil {
+		return nil, fmt.Errorf("threads: list: %w", err)
 	}
 	var total int64
+	var err error
 	if f.Topic == "" {
 		agency := f.Agency
 		if agency == "" {
@@ -144,9 +147,11 @@ func (s *Service) ListPublic(ctx context.Context, f ListFilter) (*ListPage, erro
 	if err != nil {
 		return nil, err
 	}
-	page := &ListPage{Items: make([]PublicItem, 0, len(ts)), Total: total, Page: f.Page, PerPage: f.PerPage}
-	for i := range ts {
-		page.Items = append(page.Items, publicItem(&ts[i]))
+	page := &ListPage{Items: make([]PublicItem, 0, len(cards)), Total: total, Page: f.Page, PerPage: f.PerPage}
+	for _, c := range cards {
+		if c != nil {
+			page.Items = append(page.Items, *c)
+		}
 	}
 	return page, nil
 }

@@ -301,6 +301,8 @@ func MakePublic(t *Thread, answeredAt time.Time) {
 		p.AskerName = t.Asker.Name
 	}
 	t.Public = p
+	card := publicItem(t)
+	t.PublicCard = &card
 }
 
 // FormatPublishedAt is the stored form of a publication time.

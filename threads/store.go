@@ -137,6 +137,16 @@ func (s *Store) Count(ctx context.Context, q store.Query) (int64, error) {
 	return n, nil
 }
 
+// Cards runs a query over threads and returns their queue cards only.
+func (s *Store) Cards(ctx context.Context, q store.Query) ([]Card, error) {
+	q.Project = "card"
+	var out []Card
+	if err := s.c.Find(ctx, q, &out); err != nil {
+		return nil, fmt.Errorf("threads: cards: %w", err)
+	}
+	return out, nil
+}
+
 // ByTracking finds the thread whose tracking code hashes to hash.
 func (s *Store) ByTracking(ctx context.Context, hash string) (*Thread, error) {
 	ts, err := s.Find(ctx, store.Query{Where: []store.Cond{store.Where("tracking", store.Eq, hash)}, Limit: 1})

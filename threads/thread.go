@@ -86,6 +86,13 @@ type Thread struct {
 	// Reason is why the thread was rejected or archived, shown to the asker.
 	Reason string `json:"reason,omitempty"`
 
+	// Card is the thread as a queue row shows it, kept in step by Touch so
+	// queues read this small part of each document only.
+	Card Card `json:"card"`
+	// PublicCard is the published thread as a public list shows it, built
+	// with Public.
+	PublicCard *PublicItem `json:"public_card,omitempty"`
+
 	Audit  []AuditEntry  `json:"audit"`
 	Outbox []OutboxEntry `json:"outbox"`
 	// Pending mirrors len(Outbox) > 0 so workers find work by an index.
@@ -151,8 +158,23 @@ type OutboxEntry struct {
 	Agencies   []string `json:"agencies,omitempty"`
 }
 
+// Card is a queue row: what an officer needs to pick the next thread.
+type Card struct {
+	ID           string    `json:"id"`
+	Agency       string    `json:"agency"`
+	State        string    `json:"state"`
+	Kind         string    `json:"kind"`
+	Title        string    `json:"title"`
+	DueAt        time.Time `json:"due_at"`
+	Assignee     string    `json:"assignee"`
+	AssigneeName string    `json:"assignee_name,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
 // Touch sets the fields derived from others before a write.
 func (t *Thread) Touch(now time.Time) {
+	t.Card = Card{ID: t.ID, Agency: t.Agency, State: t.State, Kind: t.Kind, Title: t.Title, DueAt: t.DueAt,
+		Assignee: t.Assignee, AssigneeName: t.AssigneeName, CreatedAt: t.CreatedAt}
 	t.Open = IsOpen(t.State)
 	t.Pending = len(t.Outbox) > 0
 	t.UpdatedAt = now

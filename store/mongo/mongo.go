@@ -461,6 +461,9 @@ func (c *Collection) Find(ctx context.Context, q store.Query, out any) error {
 	if q.Limit > 0 {
 		opts.SetLimit(int64(q.Limit))
 	}
+	if q.Project != "" {
+		opts.SetProjection(bson.D{{Key: q.Project, Value: 1}})
+	}
 	cur, err := c.c.Find(ctx, filter, opts)
 	if err != nil {
 		return fmt.Errorf("mongo: find %s: %w", c.name, err)
@@ -472,6 +475,15 @@ func (c *Collection) Find(ctx context.Context, q store.Query, out any) error {
 		b, _, err := decode(cur.Current)
 		if err != nil {
 			return fmt.Errorf("mongo: find %s: %w", c.name, err)
+		}
+		if q.Project != "" {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(b, &m); err != nil {
+				return fmt.Errorf("mongo: find %s: %w", c.name, err)
+			}
+			if b = m[q.Project]; b == nil {
+				b = []byte("null")
+			}
 		}
 		if n > 0 {
 			buf = append(buf, ',')

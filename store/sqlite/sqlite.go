@@ -384,7 +384,14 @@ func (c *Collection) Find(ctx context.Context, q store.Query, out any) error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	text, args, err := c.selectSQL("doc", q, true)
+	what := "doc"
+	if q.Project != "" {
+		if !store.ValidName(q.Project) {
+			return fmt.Errorf("sqlite: find %s: bad projection %q", c.name, q.Project)
+		}
+		what = "json_extract(doc, '$." + q.Project + "')"
+	}
+	text, args, err := c.selectSQL(what, q, true)
 	if err != nil {
 		return fmt.Errorf("sqlite: find %s: %w", c.name, err)
 	}
@@ -405,7 +412,11 @@ func (c *Collection) Find(ctx context.Context, q store.Query, out any) error {
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = append(buf, b...)
+		if b == nil {
+			buf = append(buf, "null"...)
+		} else {
+			buf = append(buf, b...)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: find %s: %w", c.name, err)

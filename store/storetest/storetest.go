@@ -255,6 +255,33 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		}
 	})
 
+	t.Run("Project", func(t *testing.T) {
+		db := setup(t)
+		c := db.Collection("items")
+		a := item{Agency: "p", Rank: 1}
+		a.Nested.N = 41
+		if err := c.Insert(ctx, "p1", a); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Insert(ctx, "p2", map[string]any{"agency": "p", "rank": 2}); err != nil {
+			t.Fatal(err)
+		}
+		var got []*struct {
+			N int `json:"n"`
+		}
+		q := store.Query{Where: []store.Cond{store.Where("agency", store.Eq, "p")}, Sort: []store.SortKey{{Field: "rank"}}, Project: "nested"}
+		if err := c.Find(ctx, q, &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0] == nil || got[0].N != 41 || got[1] != nil {
+			t.Fatalf("projection: %+v", got)
+		}
+		q.Project = "bad name"
+		if err := c.Find(ctx, q, &got); err == nil {
+			t.Fatal("a bad projection name was accepted")
+		}
+	})
+
 	t.Run("OperatorShapedValuesAreRefused", func(t *testing.T) {
 		db := setup(t)
 		c := db.Collection("items")
