@@ -50,6 +50,9 @@ type Page struct {
 	NoIndex bool
 	// Officer is the signed-in officer's name, "" for the public.
 	Officer string
+	// OfficerID is the signed-in officer's id, to keep one person's drafts
+	// in the browser apart from another's.
+	OfficerID string
 	// CSRF is the session's token for the console's forms.
 	CSRF string
 	// BaseURL is the service's public address, for links that leave the page

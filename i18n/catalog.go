@@ -57,6 +57,7 @@ var catalog = map[string][2]string{
 	"field.lang.oneof":       {"Ngôn ngữ phải là vi hoặc en.", "Language must be vi or en."},
 	"field.q.unavailable":    {"Tìm kiếm theo từ khóa sẽ có trong bản sau.", "Keyword search is not available yet."},
 	"field.limit":            {"Số mục từ 1 đến 200.", "Limit must be between 1 and 200."},
+	"field.token":            {"Mã gửi (Idempotency-Key) phải gồm 16–128 chữ, số, - hoặc _.", "Idempotency-Key must be 16–128 letters, digits, - or _."},
 	"field.page":             {"Số trang phải là số nguyên dương.", "Page must be a positive whole number."},
 	"field.per_page":         {"Số mục mỗi trang từ 1 đến 100.", "Items per page must be between 1 and 100."},
 	"field.state.oneof":      {"Trạng thái không hợp lệ.", "Unknown state."},

@@ -21,7 +21,7 @@ var pageCatalog = map[string][2]string{
 	"nav.track":        {"Tra cứu", "Track"},
 	"nav.console":      {"Cán bộ", "Officers"},
 	"footer.about":     {"Cổng tương tác của các cơ quan nhà nước tỉnh An Giang, vận hành theo Quy chế ban hành kèm theo Quyết định số 02/2023/QĐ-UBND ngày 17/01/2023 của Ủy ban nhân dân tỉnh.", "The interaction portal of An Giang's state agencies, run under the Regulation issued with Decision No. 02/2023/QĐ-UBND of 17/01/2023 of the Provincial People's Committee."},
-	"footer.privacy":   {"Họ tên, email và số điện thoại của người hỏi không bao giờ được công khai; số điện thoại, số giấy tờ trong nội dung được che trước khi đăng.", "Askers' names, emails and phone numbers are never published; phone and ID numbers in the text are masked before publication."},
+	"footer.privacy":   {"Email và số điện thoại của người hỏi không bao giờ được công khai; họ tên chỉ hiện khi người hỏi chọn; số điện thoại, số giấy tờ, tài khoản trong nội dung được che trước khi đăng.", "Askers' emails and phone numbers are never published, and their names only if they choose; phone, ID and account numbers in the text are masked before publication."},
 
 	// Forms in general.
 	"form.error_summary": {"Có lỗi cần sửa", "There is a problem"},

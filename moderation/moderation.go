@@ -219,7 +219,7 @@ func inState(t *threads.Thread, states ...string) error {
 	if contains(states, t.State) {
 		return nil
 	}
-	return problem.Conflict("conflict.state", t.State)
+	return problem.Conflict("conflict.state", problem.Msg("state."+t.State))
 }
 
 // Claim gives the thread to the actor. Exactly one of two officers claiming at
@@ -302,7 +302,7 @@ type ApproveInput struct {
 // view) or, with Private, sends it to the asker only.
 func (s *Service) Approve(ctx context.Context, a *Actor, id string, in ApproveInput) (*threads.Thread, error) {
 	var body string
-	if strings.TrimSpace(in.Body) != "" {
+	if vntext.Clean(in.Body) != "" {
 		var err error
 		if body, err = cleanText("body", "field.answer.required", in.Body, threads.AnswerMax); err != nil {
 			return nil, err
@@ -314,7 +314,7 @@ func (s *Service) Approve(ctx context.Context, a *Actor, id string, in ApproveIn
 				return err
 			}
 			if t.Draft == nil {
-				return problem.Conflict("conflict.state", t.State)
+				return problem.Conflict("conflict.state", problem.Msg("state."+t.State))
 			}
 			if ag, _ := s.Tree.Get(t.Agency); ag.RequireSecondApprover && t.Draft.Author == a.ID {
 				return problem.Conflict("conflict.second_person")
@@ -428,6 +428,8 @@ func (s *Service) Transfer(ctx context.Context, a *Actor, id, agency, reason str
 			t.A1, t.A2, t.A3, t.A4 = p[0], p[1], p[2], p[3]
 			t.State = threads.StateQueued
 			t.Assignee, t.AssigneeName = "", ""
+			// The new agency starts afresh: no draft or note of the old one.
+			t.Draft, t.ReturnNote = nil, ""
 			t.DueAt = s.Calendar.AddWorkingDays(now, target.SLAWorkingDays)
 		})
 }

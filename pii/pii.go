@@ -15,6 +15,7 @@
 package pii
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -63,6 +64,7 @@ func Mask(text string, names ...string) string {
 	var buf [16]span // enough for any ordinary text, without allocating
 	spans := findEmails(text, buf[:0])
 	spans = scanNumbers(text, spans)
+	spans = findGroupedIDs(text, spans)
 	if len(names) > 0 {
 		spans = findNames(text, prepareNames(names), spans)
 	}
@@ -70,6 +72,21 @@ func Mask(text string, names ...string) string {
 		return text
 	}
 	return replace(text, spans)
+}
+
+// groupedIDRE matches a 12-digit citizen ID (CCCD, which starts with 0) or a
+// 9-digit CMND written in groups of three with dots or dashes, which the
+// number scanner leaves alone because dotted numbers are usually money.
+var groupedIDRE = regexp.MustCompile(`(?:^|[^\p{L}\p{N}.\-])(0\d{2}[.\-]\d{3}[.\-]\d{3}[.\-]\d{3}|\d{3}-\d{3}-\d{3})(?:$|[^\p{L}\p{N}]|[.\-][^\p{N}]|[.\-]$)`)
+
+func findGroupedIDs(text string, spans []span) []span {
+	if !strings.ContainsAny(text, ".-") {
+		return spans
+	}
+	for _, m := range groupedIDRE.FindAllStringSubmatchIndex(text, -1) {
+		spans = append(spans, span{m[2], m[3]})
+	}
+	return spans
 }
 
 // span is a byte range [start, end) of text to mask.

@@ -175,3 +175,20 @@ func TestMaskNoAllocWithoutPersonalData(t *testing.T) {
 		t.Errorf("Mask without personal data allocated %v times, want 0", n)
 	}
 }
+
+func TestMaskGroupedIDs(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"CCCD with dots", "CCCD 089.123.456.789 của tôi", "CCCD ••• của tôi"},
+		{"CCCD with dashes", "số 089-123-456-789.", "số •••."},
+		{"CMND with dashes", "CMND 351-234-567, cấp năm 2010", "CMND •••, cấp năm 2010"},
+		{"money stays", "lệ phí 1.500.000.000 đồng", "lệ phí 1.500.000.000 đồng"},
+		{"dossier code stays", "mã 000.00.19.H01-250401-0001", "mã 000.00.19.H01-250401-0001"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Mask(tt.in); got != tt.want {
+				t.Fatalf("Mask(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

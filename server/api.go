@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -26,19 +27,25 @@ func (a *App) routes(app *fiber.App) {
 	api.Get("/threads/:id", a.apiGetThread)
 	api.Get("/track/:code", a.apiTrack)
 
-	api.Post("/auth/login", a.apiLogin)
-	api.Post("/auth/logout", a.requireSession, a.requireCSRF, a.apiLogout)
-	api.Get("/auth/me", a.requireSession, a.apiMe)
+	api.Post("/auth/login", noStore, a.apiLogin)
+	api.Post("/auth/logout", noStore, a.requireSession, a.requireCSRF, a.apiLogout)
+	api.Get("/auth/me", noStore, a.requireSession, a.apiMe)
 
-	admin := api.Group("/admin", a.requireSession, a.requireCSRF)
+	admin := api.Group("/admin", noStore, a.requireSession, a.requireCSRF)
 	admin.Post("/users", a.apiCreateUser)
 
-	mod := api.Group("/moderation", a.requireSession, a.requireCSRF)
+	mod := api.Group("/moderation", noStore, a.requireSession, a.requireCSRF)
 	mod.Get("/queue", a.apiQueue)
 	mod.Get("/threads/:id", a.apiModThread)
 	mod.Post("/threads/:id/:action", a.apiModAction)
 
 	a.pageRoutes(app)
+}
+
+// noStore keeps private answers out of every cache.
+func noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
 }
 
 func (a *App) healthz(c *fiber.Ctx) error {
@@ -115,7 +122,7 @@ func (a *App) apiAgencies(c *fiber.Ctx) error {
 
 // submitAllowed spends one of the client's submission tokens.
 func (a *App) submitAllowed(c *fiber.Ctx) error {
-	if ok, wait := a.submitLimit.take(c.IP()); !ok {
+	if ok, wait := a.submitLimit.take(a.clientIP(c)); !ok {
 		return problem.TooMany(wait)
 	}
 	return nil
@@ -136,10 +143,21 @@ func (a *App) apiSubmit(c *fiber.Ctx) error {
 	}
 	boolean(m, "show_name", &in.ShowName, &f)
 	boolean(m, "consent", &in.Consent, &f)
+	// Validate before spending a rate-limit token, so a client fixing its
+	// input is not locked out by its own mistakes.
+	check := in
+	pre := problem.Fields{}
+	for k, v := range f {
+		pre[k] = v
+	}
+	a.threads.Validate(&check, &pre)
+	if err := pre.Err(); err != nil {
+		return err
+	}
 	if err := a.submitAllowed(c); err != nil {
 		return err
 	}
-	r, err := a.threads.Submit(c.UserContext(), in, threads.Meta{ClientHash: a.clientHash(c.IP())}, f)
+	r, err := a.threads.Submit(c.UserContext(), in, threads.Meta{ClientHash: a.clientHash(a.clientIP(c)), Token: c.Get("Idempotency-Key")}, f)
 	if err != nil {
 		return err
 	}
@@ -206,10 +224,14 @@ func (a *App) apiTrack(c *fiber.Ctx) error {
 const sessionCookie = "tt_session"
 
 func (a *App) setSessionCookie(c *fiber.Ctx, token string, maxAge int) {
-	c.Cookie(&fiber.Cookie{
+	ck := &fiber.Cookie{
 		Name: sessionCookie, Value: token, Path: "/", MaxAge: maxAge,
 		HTTPOnly: true, SameSite: "Lax", Secure: a.cfg.SecureCookies(),
-	})
+	}
+	if maxAge < 0 {
+		ck.Expires = time.Unix(1, 0) // tell the browser to drop it now
+	}
+	c.Cookie(ck)
 }
 
 // session loads the caller's session, if any, caching it for the request.
@@ -275,17 +297,18 @@ func actor(s *agencies.Session) *moderation.Actor {
 // login signs in with throttling per address and per email: five failures,
 // then one more try every three minutes.
 func (a *App) login(c *fiber.Ctx, email, password string) (*agencies.Session, error) {
-	keyIP := "ip:" + c.IP()
-	keyEmail := "email:" + agencies.NormalizeEmail(email)
-	for _, k := range []string{keyIP, keyEmail} {
-		if ok, wait := a.loginLimit.peek(k); !ok {
-			return nil, problem.TooMany(wait)
-		}
+	keyIP := a.clientIP(c)
+	keyEmail := agencies.NormalizeEmail(email)
+	if ok, wait := a.loginIPLimit.peek(keyIP); !ok {
+		return nil, problem.TooMany(wait)
+	}
+	if ok, wait := a.loginLimit.peek(keyEmail); !ok {
+		return nil, problem.TooMany(wait)
 	}
 	s, err := a.accounts.Login(c.UserContext(), email, password)
 	if err != nil {
 		if problem.Is(err, problem.KindUnauthorized) {
-			a.loginLimit.take(keyIP)
+			a.loginIPLimit.take(keyIP)
 			a.loginLimit.take(keyEmail)
 		}
 		return nil, err
@@ -406,14 +429,16 @@ func (a *App) apiQueue(c *fiber.Ctx) error {
 // workers. The empty fields here shadow the thread's own and are omitted.
 type officerView struct {
 	*threads.Thread
-	A1       string                `json:"a1,omitempty"`
-	A2       string                `json:"a2,omitempty"`
-	A3       string                `json:"a3,omitempty"`
-	A4       string                `json:"a4,omitempty"`
-	Open     bool                  `json:"open,omitempty"`
-	Pending  bool                  `json:"pending,omitempty"`
-	Tracking string                `json:"tracking,omitempty"`
-	Outbox   []threads.OutboxEntry `json:"outbox,omitempty"`
+	A1         string                `json:"a1,omitempty"`
+	A2         string                `json:"a2,omitempty"`
+	A3         string                `json:"a3,omitempty"`
+	A4         string                `json:"a4,omitempty"`
+	Open       bool                  `json:"open,omitempty"`
+	Pending    bool                  `json:"pending,omitempty"`
+	Tracking   string                `json:"tracking,omitempty"`
+	Outbox     []threads.OutboxEntry `json:"outbox,omitempty"`
+	Card       *threads.Card         `json:"card,omitempty"`
+	PublicCard *threads.PublicItem   `json:"public_card,omitempty"`
 }
 
 func officerJSON(t *threads.Thread) officerView { return officerView{Thread: officerThread(t)} }

@@ -8,8 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
+	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -38,7 +37,11 @@ type App struct {
 
 	submitLimit *limiter
 	loginLimit  *limiter
-	// ipSalt makes stored client hashes useless outside this instance's data.
+	// loginIPLimit is looser than loginLimit: many officers may share one
+	// office address.
+	loginIPLimit *limiter
+	proxies      []*net.IPNet
+	// ipSalt is the installation's secret (see loadSecret).
 	ipSalt []byte
 	// started is when the process began serving, for /healthz.
 	started time.Time
@@ -69,6 +72,7 @@ func Migrations() []store.Migration {
 	var ms []store.Migration
 	ms = append(ms, threads.Migrations()...)
 	ms = append(ms, agencies.Migrations()...)
+	ms = append(ms, store.Migration{ID: "server-0001-settings", Steps: []store.Step{store.CreateCollection("settings")}})
 	return ms
 }
 
@@ -97,17 +101,20 @@ func NewApp(ctx context.Context, cfg Config, db store.DB, log *slog.Logger) (*Ap
 	ts := threads.NewStore(db)
 	a := &App{
 		cfg: cfg, log: log, db: db, tree: tree, cal: cal,
-		threads:     threads.NewService(ts, tree, cal),
-		mod:         moderation.New(ts, tree, cal),
-		accounts:    agencies.NewAccounts(db, tree, params),
-		submitLimit: newLimiter(cfg.SubmitBurst, float64(cfg.SubmitPerHour)/3600),
-		loginLimit:  newLimiter(5, 5.0/900),
-		started:     time.Now(),
+		threads:      threads.NewService(ts, tree, cal),
+		mod:          moderation.New(ts, tree, cal),
+		accounts:     agencies.NewAccounts(db, tree, params),
+		submitLimit:  newLimiter(cfg.SubmitBurst, float64(cfg.SubmitPerHour)/3600),
+		loginLimit:   newLimiter(5, 5.0/900),
+		loginIPLimit: newLimiter(30, 30.0/900),
+		proxies:      parseProxies(cfg.TrustedProxies),
+		started:      time.Now(),
 	}
-	a.ipSalt, err = loadSalt(cfg)
+	a.ipSalt, err = loadSecret(ctx, db)
 	if err != nil {
 		return nil, err
 	}
+	a.threads.Secret = a.ipSalt
 	if err := a.bootstrap(ctx); err != nil {
 		return nil, err
 	}
@@ -120,21 +127,37 @@ func (a *App) outbox() *threads.Worker {
 	return &threads.Worker{Store: a.threads.Store, Log: a.log, Interval: 5 * time.Second}
 }
 
-// loadSalt reads the per-installation salt for hashing client addresses,
-// making it on first start. With MongoDB and no data dir it lives in memory.
-func loadSalt(cfg Config) ([]byte, error) {
-	p := filepath.Join(cfg.DataDir, "ip-salt")
-	if b, err := os.ReadFile(p); err == nil && len(b) >= 16 {
-		return b, nil
+// loadSecret reads the installation's secret from the store, making it on
+// first start. It lives in the store so every instance shares it: it keys the
+// client-address hashes and the tracking codes derived from submission
+// tokens.
+func loadSecret(ctx context.Context, db store.DB) ([]byte, error) {
+	type secretDoc struct {
+		Key []byte `json:"key"`
 	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, err
+	c := db.Collection("settings")
+	for range 3 {
+		var d secretDoc
+		_, err := c.Get(ctx, "secret", &d)
+		if err == nil && len(d.Key) >= 32 {
+			return d.Key, nil
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("secret: %w", err)
+		}
+		d.Key = make([]byte, 32)
+		if _, err := rand.Read(d.Key); err != nil {
+			return nil, err
+		}
+		err = c.Insert(ctx, "secret", d)
+		if err == nil {
+			return d.Key, nil
+		}
+		if !errors.Is(err, store.ErrDuplicate) {
+			return nil, fmt.Errorf("secret: %w", err)
+		}
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err == nil {
-		_ = os.WriteFile(p, b, 0o600)
-	}
-	return b, nil
+	return nil, errors.New("secret: could not read or create it")
 }
 
 func (a *App) clientHash(ip string) string {

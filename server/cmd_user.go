@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"tuongtac/agencies"
-	"tuongtac/i18n"
 	"tuongtac/problem"
 )
 
@@ -61,14 +60,14 @@ func describe(err error) error {
 	if !ok {
 		return err
 	}
-	msg := i18n.T("en", p.Message.Key, p.Message.Args...)
+	text := msg("en", p.Message)
 	var parts []string
 	for f, m := range p.Fields {
 		parts = append(parts, f+": "+translateField("en", m))
 	}
 	if len(parts) > 0 {
 		sort.Strings(parts)
-		msg += " " + strings.Join(parts, "; ")
+		text += " " + strings.Join(parts, "; ")
 	}
-	return errors.New(msg)
+	return errors.New(text)
 }

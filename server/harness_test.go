@@ -34,18 +34,18 @@ type testApp struct {
 
 // newTestApp builds the service with cheap password hashing and a bootstrap
 // administrator; logs go to a buffer tests can search for personal data.
-func newTestApp(t testing.TB) *testApp {
+func newTestApp(t testing.TB, opts ...func(*Config)) *testApp {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "tuongtac.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return newTestAppOn(t, db)
+	return newTestAppOn(t, db, opts...)
 }
 
 // newTestAppOn builds the service over an open, unmigrated store.
-func newTestAppOn(t testing.TB, db store.DB) *testApp {
+func newTestAppOn(t testing.TB, db store.DB, opts ...func(*Config)) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -53,6 +53,9 @@ func newTestAppOn(t testing.TB, db store.DB) *testApp {
 		Addr: ":0", DataDir: dir, BaseURL: "http://localhost:8080", LogLevel: "debug",
 		BootstrapAdminEmail: adminEmail, BootstrapAdminPassword: testPass,
 		SubmitBurst: 10000, SubmitPerHour: 10000, testPasswords: true,
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	if err := db.Migrate(ctx, Migrations()); err != nil {
 		t.Fatal(err)
@@ -80,7 +83,9 @@ type client struct {
 	ta     *testApp
 	cookie string
 	csrf   string
-	ip     string
+	// header holds extra request headers (fiber's Test ignores RemoteAddr:
+	// every test request comes from 0.0.0.0).
+	header map[string]string
 }
 
 func (ta *testApp) anon() *client { return &client{ta: ta} }
@@ -133,8 +138,8 @@ func (c *client) raw(method, path, contentType string, body []byte) (*http.Respo
 	if c.csrf != "" {
 		req.Header.Set("X-CSRF-Token", c.csrf)
 	}
-	if c.ip != "" {
-		req.RemoteAddr = c.ip + ":1234"
+	for k, v := range c.header {
+		req.Header.Set(k, v)
 	}
 	res := c.ta.do(req)
 	b, _ := io.ReadAll(res.Body)

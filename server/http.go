@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -30,20 +31,70 @@ func (a *App) newFiber() *fiber.App {
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           75 * time.Second,
 		DisableStartupMessage: true,
+		// Browsers on *.angiang.gov.vn may carry large shared cookies.
+		ReadBufferSize: 16 << 10,
 		// Values from the request outlive handlers (logs, documents): never let
 		// fiber reuse their memory.
 		Immutable: true,
-	}
-	if len(a.cfg.TrustedProxies) > 0 {
-		cfg.ProxyHeader = fiber.HeaderXForwardedFor
-		cfg.EnableTrustedProxyCheck = true
-		cfg.TrustedProxies = a.cfg.TrustedProxies
 	}
 	app := fiber.New(cfg)
 	app.Use(a.recoverer, a.requestID, a.accessLog, a.securityHeaders, a.language)
 	a.routes(app)
 	app.Use(func(c *fiber.Ctx) error { return problem.NotFound() })
 	return app
+}
+
+// clientIP is the address the request came from. X-Forwarded-For is believed
+// only when the connection comes from a trusted proxy, and then read from the
+// right: the first address that is not itself a trusted proxy is the client
+// (the leftmost entries are whatever the client chose to send).
+func (a *App) clientIP(c *fiber.Ctx) string {
+	remote := c.Context().RemoteIP()
+	if len(a.proxies) == 0 || !a.trusted(remote) {
+		return remote.String()
+	}
+	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip := net.ParseIP(strings.TrimSpace(hops[i]))
+		if ip == nil {
+			break // garbage: stop believing the header here
+		}
+		if !a.trusted(ip) {
+			return ip.String()
+		}
+	}
+	return remote.String()
+}
+
+func (a *App) trusted(ip net.IP) bool {
+	for _, n := range a.proxies {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseProxies turns TRUSTED_PROXIES entries into networks (an address is a
+// network of one).
+func parseProxies(list []string) []*net.IPNet {
+	var out []*net.IPNet
+	for _, p := range list {
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil {
+				bits := 128
+				if ip.To4() != nil {
+					ip, bits = ip.To4(), 32
+				}
+				out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			}
+			continue
+		}
+		if _, n, err := net.ParseCIDR(p); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Fiber returns the HTTP application (for tests and the listener).
@@ -80,6 +131,9 @@ func (a *App) accessLog(c *fiber.Ctx) error {
 		}
 	}
 	route := c.Route().Path
+	if route == "/" && c.Path() != "/" {
+		route = "(unmatched)"
+	}
 	status := c.Response().StatusCode()
 	level := slog.LevelInfo
 	if status >= 500 {
@@ -109,16 +163,21 @@ func (a *App) recoverer(c *fiber.Ctx) (err error) {
 }
 
 func (a *App) securityHeaders(c *fiber.Ctx) error {
+	a.setSecurityHeaders(c)
+	return c.Next()
+}
+
+func (a *App) setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	if !strings.HasPrefix(c.Path(), "/embed") {
 		c.Set("X-Frame-Options", "DENY")
 	}
 	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
 	if a.cfg.SecureCookies() {
 		c.Set("Strict-Transport-Security", "max-age=31536000")
 	}
-	return c.Next()
 }
 
 // language picks the reader's language: ?lang=, then the lang cookie, then
@@ -171,11 +230,25 @@ var kindStatus = map[problem.Kind]struct {
 	problem.KindTooMany:      {fiber.StatusTooManyRequests, "rate_limited"},
 }
 
+// msg translates a message, translating arguments that are messages too
+// (a state's name inside a conflict message, say).
+func msg(lang string, m problem.Message) string {
+	args := make([]any, len(m.Args))
+	for i, a := range m.Args {
+		if inner, ok := a.(problem.Message); ok {
+			args[i] = i18n.T(lang, inner.Key, inner.Args...)
+		} else {
+			args[i] = a
+		}
+	}
+	return i18n.T(lang, m.Key, args...)
+}
+
 // translateField finds the message for a field: field.<name>.<rule> as given,
 // else the generic field.<rule>.
 func translateField(lang string, m problem.Message) string {
 	if i18n.Has(m.Key) {
-		return i18n.T(lang, m.Key, m.Args...)
+		return msg(lang, m)
 	}
 	parts := strings.Split(m.Key, ".")
 	if len(parts) >= 3 {
@@ -213,12 +286,13 @@ func (a *App) toProblem(c *fiber.Ctx, err error) (*problem.Error, int) {
 // under /api/, an HTML page elsewhere.
 func (a *App) handleError(c *fiber.Ctx, err error) error {
 	p, status := a.toProblem(c, err)
+	a.setSecurityHeaders(c) // errors fiber raises before routing skip the middleware
 	lang := langOf(c)
 	if p.Kind == problem.KindTooMany && p.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(p.RetryAfter))
 	}
 	if wantsJSON(c) {
-		body := apiErrorBody{Code: "internal", Message: i18n.T(lang, p.Message.Key, p.Message.Args...)}
+		body := apiErrorBody{Code: "internal", Message: msg(lang, p.Message)}
 		if status != fiber.StatusInternalServerError {
 			body.Code = kindStatus[p.Kind].code
 		}
@@ -230,11 +304,16 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		}
 		return c.Status(status).JSON(apiError{Error: body})
 	}
-	return a.renderError(c, status, i18n.T(lang, p.Message.Key, p.Message.Args...))
+	return a.renderError(c, status, msg(lang, p.Message))
 }
 
+// wantsJSON reports whether an error goes out in the API's shape: under
+// /api/ and for health checks, and for requests too broken to have a path
+// (a client that sends those is not a browser reading a page).
 func wantsJSON(c *fiber.Ctx) bool {
-	return strings.HasPrefix(c.Path(), "/api/") || c.Path() == "/healthz" || c.Path() == "/readyz"
+	p := c.Path()
+	// No request id: the request never reached the middleware.
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || rid(c) == ""
 }
 
 // limiter is a token bucket per key, kept in memory: each instance limits on

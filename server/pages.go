@@ -129,7 +129,7 @@ func readablePath(c *fiber.Ctx) string {
 // the CSRF token for the forms.
 func (a *App) consolePage(c *fiber.Ctx, s *agencies.Session, title string, data any) *frontend.Page {
 	p := a.page(c, "console", title, data)
-	p.Officer, p.CSRF, p.NoIndex = s.User.Name, s.CSRF, true
+	p.Officer, p.OfficerID, p.CSRF, p.NoIndex = s.User.Name, s.User.ID, s.CSRF, true
 	return p
 }
 
@@ -178,7 +178,7 @@ func formProblem(c *fiber.Ctx, err error, order []string, id func(string) string
 	}
 	fe := formErrors{}
 	if len(p.Fields) == 0 {
-		fe.Message = i18n.T(lang, p.Message.Key, p.Message.Args...)
+		fe.Message = msg(lang, p.Message)
 		return fe, kindStatus[p.Kind].status, nil
 	}
 	fields := append([]string(nil), order...)
@@ -393,6 +393,9 @@ type askData struct {
 }
 
 func (a *App) renderAsk(c *fiber.Ctx, status int, f askForm, fe formErrors) error {
+	if status != fiber.StatusOK || f.Name != "" || f.Email != "" || f.Phone != "" {
+		c.Set(fiber.HeaderCacheControl, "no-store") // it holds what the citizen typed
+	}
 	d := askData{
 		formErrors: fe.ready(), Form: f, Groups: a.agencyGroups(langOf(c), ""),
 		Kinds: threads.Kinds, Topics: askTopics,
@@ -444,12 +447,18 @@ func (a *App) pageAskPost(c *fiber.Ctx) error {
 		return a.renderAsk(c, status, f, fe)
 	}
 	if c.FormValue("confirm") != "1" {
-		return a.render(c, fiber.StatusOK, "check", a.page(c, "ask", i18n.T(lang, "check.heading"), struct{ Form askForm }{f}))
+		// A fresh token per check page: sending the same page twice (a lost
+		// reply, the Back button) gives back the same receipt.
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return a.render(c, fiber.StatusOK, "check", a.page(c, "ask", i18n.T(lang, "check.heading"), struct {
+			Form  askForm
+			Token string
+		}{f, threads.NewSubmissionToken()}))
 	}
 	err := a.submitAllowed(c)
 	var rec *threads.Receipt
 	if err == nil {
-		rec, err = a.threads.Submit(c.UserContext(), in, threads.Meta{ClientHash: a.clientHash(c.IP())}, nil)
+		rec, err = a.threads.Submit(c.UserContext(), in, threads.Meta{ClientHash: a.clientHash(a.clientIP(c)), Token: c.FormValue("submission")}, nil)
 	}
 	if err != nil {
 		fe, status, err := formProblem(c, err, askFields, asIs)
@@ -569,9 +578,15 @@ type trackData struct {
 func normalCode(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToUpper(s) {
-		if r != '-' && r != ' ' {
-			b.WriteRune(r)
+		switch r {
+		case '-', ' ':
+			continue
+		case 'O':
+			r = '0' // as TrackingHash reads it
+		case 'I', 'L':
+			r = '1'
 		}
+		b.WriteRune(r)
 	}
 	raw := b.String()
 	if len(raw) != 16 {

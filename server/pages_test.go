@@ -507,7 +507,7 @@ func TestConsoleByForm(t *testing.T) {
 			t.Fatalf("claim redirect %q", loc)
 		}
 		body := getPage(t, officer, threadPath+"?done=claim", http.StatusOK)
-		pageHas(t, "claimed", body, "Bạn đã nhận xử lý câu hỏi này.", `data-done="claim"`, `id="answer-body"`, `data-draft-key="tt:draft:`+id+`:answer"`, `/release"`)
+		pageHas(t, "claimed", body, "Bạn đã nhận xử lý câu hỏi này.", `data-done="claim"`, `id="answer-body"`, `data-draft-prefix="tt:draft:u_`, `:`+id+`:"`, `:answer"`, `/release"`)
 		pageLacks(t, "claimed", body, `/claim"`)
 		postForm(t, officer, threadPath+"/claim", map[string]string{"_csrf": csrf}, http.StatusConflict)
 	})

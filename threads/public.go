@@ -157,8 +157,9 @@ func (s *Service) ListPublic(ctx context.Context, f ListFilter) (*ListPage, erro
 }
 
 func publicItem(t *Thread) PublicItem {
-	it := PublicItem{ID: t.ID, Agency: t.Agency, Kind: t.Kind, Topic: t.Topic}
+	it := PublicItem{ID: t.ID, Agency: t.Agency, Kind: t.Kind}
 	if t.Public != nil {
+		it.Topic = t.Public.Topic
 		it.Title = t.Public.Title
 		it.Excerpt = excerpt(t.Public.Body, 240)
 		it.PublishedAt = t.Public.AnsweredAt
@@ -200,7 +201,7 @@ func (s *Service) GetPublic(ctx context.Context, id string) (*PublicThread, erro
 // ToPublic builds the public view of a published thread.
 func ToPublic(t *Thread) *PublicThread {
 	p := &PublicThread{
-		ID: t.ID, Agency: t.Agency, Kind: t.Kind, Topic: t.Topic,
+		ID: t.ID, Agency: t.Agency, Kind: t.Kind, Topic: t.Public.Topic,
 		Title: t.Public.Title, Body: t.Public.Body, AskerName: t.Public.AskerName,
 		CreatedAt: t.CreatedAt, PublishedAt: t.Public.AnsweredAt,
 		Messages: []Message{},

@@ -2,11 +2,13 @@ package threads
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -73,7 +75,11 @@ var Validator = func() *validator.Validate {
 	must("slug", func(fl validator.FieldLevel) bool { return slugRE.MatchString(fl.Field().String()) })
 	must("phone", func(fl validator.FieldLevel) bool { return phoneRE.MatchString(fl.Field().String()) })
 	must("nomarkup", func(fl validator.FieldLevel) bool { return !strings.ContainsAny(fl.Field().String(), "<>") })
-	must("singleline", func(fl validator.FieldLevel) bool { return !strings.ContainsAny(fl.Field().String(), "\r\n\t\x00") })
+	// One plain address: no line breaks (header injection), and none of the
+	// quoting, commas or spaces that make one field carry several addresses.
+	must("singleline", func(fl validator.FieldLevel) bool {
+		return !strings.ContainsAny(fl.Field().String(), "\r\n\t\x00\",;<> ")
+	})
 	return v
 }()
 
@@ -117,6 +123,8 @@ type Service struct {
 	Calendar *agencies.Calendar
 	// Now is the clock; tests may set it.
 	Now func() time.Time
+	// Secret is the installation's key for derived tracking codes.
+	Secret []byte
 }
 
 // NewService builds a Service.
@@ -136,6 +144,32 @@ type Receipt struct {
 type Meta struct {
 	// ClientHash is a salted hash of the client's address.
 	ClientHash string
+	// Token, if set, makes the submission idempotent: the tracking code is
+	// derived from it, so sending the same content with the same token again
+	// returns the same receipt instead of a duplicate error. The form puts a
+	// fresh one in its check page; API clients send Idempotency-Key.
+	Token string
+}
+
+// NewSubmissionToken returns a fresh idempotency token for a form.
+func NewSubmissionToken() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return strings.ToLower(b32.EncodeToString(b[:]))
+}
+
+var tokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,128}$`)
+
+// codeFromToken derives a tracking code from an idempotency token with the
+// installation's secret, so only this service can make it.
+func (s *Service) codeFromToken(token string) string {
+	m := hmac.New(sha256.New, s.Secret)
+	m.Write([]byte("tracking:"))
+	m.Write([]byte(token))
+	c := b32.EncodeToString(m.Sum(nil)[:10])
+	return c[0:4] + "-" + c[4:8] + "-" + c[8:12] + "-" + c[12:16]
 }
 
 // Clean normalises every text field the way it is stored: NFC, invisible and
@@ -177,10 +211,17 @@ func (s *Service) Submit(ctx context.Context, in Input, meta Meta, pre problem.F
 		return nil, err
 	}
 	ag, _ := s.Tree.Get(in.Agency)
+	if meta.Token != "" && !tokenRE.MatchString(meta.Token) {
+		return nil, problem.Invalid("idempotency_key", "field.token")
+	}
 	now := s.Now()
 	code, hash, err := NewTrackingCode()
 	if err != nil {
 		return nil, err
+	}
+	if meta.Token != "" && len(s.Secret) > 0 {
+		code = s.codeFromToken(meta.Token)
+		hash = TrackingHash(code)
 	}
 	path := s.Tree.Path(in.Agency)
 	lang := in.Lang
@@ -204,18 +245,41 @@ func (s *Service) Submit(ctx context.Context, in Input, meta Meta, pre problem.F
 	t.Touch(now)
 	key := dedupKey(in)
 	if err := s.Store.claimDedup(ctx, key, t.ID, now, DedupWindow); err != nil {
+		if problem.Is(err, problem.KindConflict) && meta.Token != "" {
+			if r := s.repeat(ctx, key, hash, code); r != nil {
+				return r, nil
+			}
+		}
 		return nil, err
 	}
 	if err := s.Store.c.Insert(ctx, t.ID, t); err != nil {
 		s.Store.releaseDedup(ctx, key)
+		if errors.Is(err, store.ErrDuplicate) {
+			// the same token with other content: a new check page is needed
+			return nil, problem.Conflict("error.duplicate")
+		}
 		return nil, fmt.Errorf("threads: submit: %w", err)
 	}
 	return &Receipt{ID: t.ID, TrackingCode: code, State: t.State, DueAt: t.DueAt}, nil
 }
 
+// repeat returns the receipt of the thread already stored for this content
+// if it was sent with the same token, nil otherwise.
+func (s *Service) repeat(ctx context.Context, key, hash, code string) *Receipt {
+	var d dedupDoc
+	if _, err := s.Store.dedup.Get(ctx, key, &d); err != nil {
+		return nil
+	}
+	t, _, err := s.Store.Get(ctx, d.Thread)
+	if err != nil || t.Tracking != hash {
+		return nil
+	}
+	return &Receipt{ID: t.ID, TrackingCode: code, State: t.State, DueAt: t.DueAt}
+}
+
 func dedupKey(in Input) string {
 	h := sha256.New()
-	for _, s := range []string{in.Agency, in.Kind, vntext.Fold(in.Title), vntext.Fold(in.Body), in.Email, in.Phone} {
+	for _, s := range []string{in.Agency, in.Kind, vntext.Fold(in.Title), vntext.Fold(in.Body), strings.ToLower(in.Email), in.Phone} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -299,6 +363,11 @@ func MakePublic(t *Thread, answeredAt time.Time) {
 	}
 	if t.Asker.ShowName {
 		p.AskerName = t.Asker.Name
+	}
+	// A topic is a free slug: if it spells personal data it is not shown.
+	p.Topic = t.Topic
+	if spaced := strings.ReplaceAll(t.Topic, "-", " "); pii.Mask(spaced, names...) != spaced {
+		p.Topic = ""
 	}
 	t.Public = p
 	card := publicItem(t)

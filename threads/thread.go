@@ -120,6 +120,8 @@ type Answer struct {
 
 // Public is the masked, publishable view of a thread.
 type Public struct {
+	// Topic is the thread's topic unless it spells personal data.
+	Topic      string    `json:"topic"`
 	Title      string    `json:"title"`
 	Body       string    `json:"body"`
 	Answer     string    `json:"answer"`

@@ -207,6 +207,10 @@ func filter(s string) string {
 			r = ' '
 		case r == 0x85 || r == 0x2028 || r == 0x2029:
 			r = '\n'
+		case r >= 0xFF10 && r <= 0xFF19:
+			// Full-width digits (from some phone keyboards) become ASCII, so
+			// numbers are validated, searched and masked as typed elsewhere.
+			r = '0' + (r - 0xFF10)
 		case r == zwj:
 			next, _ := utf8.DecodeRuneInString(s[i:])
 			if !isEmoji(prev) || !isEmoji(next) {
@@ -230,7 +234,7 @@ func needsFilter(s string) bool {
 			}
 			continue
 		}
-		if r == '\r' || r == '\t' || r == 0x85 || r == 0x2028 || r == 0x2029 || r == zwj || isRemoved(r) {
+		if r == '\r' || r == '\t' || r == 0x85 || r == 0x2028 || r == 0x2029 || r == zwj || isRemoved(r) || (r >= 0xFF10 && r <= 0xFF19) {
 			return true
 		}
 	}

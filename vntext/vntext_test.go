@@ -287,3 +287,9 @@ func FuzzClean(f *testing.F) {
 		}
 	})
 }
+
+func TestCleanFullWidthDigits(t *testing.T) {
+	if got := Clean("SĐT ０９１８２３４５６７"); got != "SĐT 0918234567" {
+		t.Fatalf("Clean = %q", got)
+	}
+}

@@ -91,8 +91,30 @@
   function drafts() {
     var ls = store();
     if (!ls) return;
-    var page = document.querySelector("[data-thread][data-done]");
-    if (page) ls.removeItem("tt:draft:" + page.dataset.thread + ":" + page.dataset.done);
+    // Drafts are keyed by officer, thread and the thread's last change: a
+    // draft typed before the thread moved on (returned, re-answered) is
+    // dropped, never restored over newer text from the server.
+    var page = document.querySelector("[data-draft-prefix]");
+    if (page) {
+      var prefix = page.dataset.draftPrefix, base = page.dataset.draftBase;
+      var stale = [];
+      for (var i = 0; i < ls.length; i++) {
+        var k = ls.key(i);
+        if (k && k.indexOf(prefix) === 0 && k.indexOf(prefix + base + ":") !== 0) stale.push(k);
+      }
+      stale.forEach(function (k) { ls.removeItem(k); });
+      if (page.dataset.done) ls.removeItem(prefix + base + ":" + page.dataset.done);
+    }
+    // Signing out (a shared computer) forgets every draft.
+    var logout = document.querySelector("form[data-logout]");
+    if (logout) logout.addEventListener("submit", function () {
+      var mine = [];
+      for (var i = 0; i < ls.length; i++) {
+        var k = ls.key(i);
+        if (k && k.indexOf("tt:draft:") === 0) mine.push(k);
+      }
+      mine.forEach(function (k) { ls.removeItem(k); });
+    });
     document.querySelectorAll("textarea[data-draft-key]").forEach(function (box) {
       var key = box.dataset.draftKey;
       var status = document.querySelector('[data-draft-status="' + key + '"]');
