@@ -29,6 +29,8 @@ func usage(w io.Writer) {
 commands:
   serve            run the service (the default)
   user add         create an officer account
+  backup           write every document to a file (--out FILE)
+  restore          load a backup into an empty store (--in FILE)
   seed             fill the store with N realistic threads (benchmarks, trials)
   demo             load the bundled corpus into a running instance through its API
 
@@ -49,6 +51,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New(`usage: tuongtac user add --email E --name N --agency A --role R (password from TUONGTAC_PASSWORD or stdin)`)
 		}
 		return userAdd(ctx, args[1:], os.Stdin, stdout)
+	case "backup":
+		return backup(ctx, args, stdout)
+	case "restore":
+		return restore(ctx, args, stdout)
 	case "seed":
 		return seed(ctx, args, stdout)
 	case "demo":

@@ -70,6 +70,17 @@ type Collection interface {
 	// Count returns how many documents match q's conditions (Sort, Skip and
 	// Limit are ignored).
 	Count(ctx context.Context, q Query) (int64, error)
+	// Scan reads up to limit documents whose id sorts after after, in id
+	// order, as raw JSON with their versions: the way to walk a whole
+	// collection (backups, rebuilding indexes) without offsets.
+	Scan(ctx context.Context, after string, limit int) ([]RawDoc, error)
+}
+
+// RawDoc is a stored document as Scan returns it.
+type RawDoc struct {
+	ID      string
+	Version int64
+	JSON    []byte
 }
 
 // IDDoc is a document with its id, for InsertMany.

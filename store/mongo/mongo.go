@@ -344,6 +344,32 @@ func (c *Collection) Insert(ctx context.Context, id string, doc any) error {
 	return nil
 }
 
+// Scan reads documents in id order after the given id.
+func (c *Collection) Scan(ctx context.Context, after string, limit int) ([]store.RawDoc, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit))
+	cur, err := c.c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("mongo: scan %s: %w", c.name, err)
+	}
+	defer cur.Close(ctx)
+	out := []store.RawDoc{}
+	for cur.Next(ctx) {
+		b, v, err := decode(cur.Current)
+		if err != nil {
+			return nil, fmt.Errorf("mongo: scan %s: %w", c.name, err)
+		}
+		id, _ := cur.Current.Lookup("_id").StringValueOK()
+		out = append(out, store.RawDoc{ID: id, Version: v, JSON: b})
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("mongo: scan %s: %w", c.name, err)
+	}
+	return out, nil
+}
+
 // InsertMany stores new documents in one ordered bulk insert; on an error
 // the documents before it stay stored.
 func (c *Collection) InsertMany(ctx context.Context, docs []store.IDDoc) error {

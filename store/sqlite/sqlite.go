@@ -433,6 +433,27 @@ func (c *Collection) Find(ctx context.Context, q store.Query, out any) error {
 	return nil
 }
 
+// Scan reads documents in id order after the given id.
+func (c *Collection) Scan(ctx context.Context, after string, limit int) ([]store.RawDoc, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	rows, err := c.db.r.QueryContext(ctx, `SELECT id, v, doc FROM `+c.table+` WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: scan %s: %w", c.name, err)
+	}
+	defer rows.Close()
+	out := []store.RawDoc{}
+	for rows.Next() {
+		var d store.RawDoc
+		if err := rows.Scan(&d.ID, &d.Version, &d.JSON); err != nil {
+			return nil, fmt.Errorf("sqlite: scan %s: %w", c.name, err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 // Count counts the matching documents.
 func (c *Collection) Count(ctx context.Context, q store.Query) (int64, error) {
 	if err := c.check(); err != nil {

@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -326,6 +327,42 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		}
 		if err := c.InsertMany(ctx, nil); err != nil {
 			t.Fatalf("insert nothing: %v", err)
+		}
+	})
+
+	t.Run("Scan", func(t *testing.T) {
+		db := setup(t)
+		c := db.Collection("items")
+		for _, id := range []string{"c", "a", "e", "b", "d"} {
+			if err := c.Insert(ctx, id, item{Title: id}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.Replace(ctx, "b", 1, item{Title: "b2"}); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		after := ""
+		for {
+			page, err := c.Scan(ctx, after, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, d := range page {
+				var it item
+				if err := json.Unmarshal(d.JSON, &it); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, fmt.Sprintf("%s:%d:%s", d.ID, d.Version, it.Title))
+				after = d.ID
+			}
+		}
+		want := []string{"a:1:a", "b:2:b2", "c:1:c", "d:1:d", "e:1:e"}
+		if !reflect.DeepEqual(ids, want) {
+			t.Fatalf("scan = %v, want %v", ids, want)
 		}
 	})
 
