@@ -210,7 +210,7 @@ func (s *Service) transition(ctx context.Context, a *Actor, id, action, need str
 		e := threads.AuditEntry{At: now, Actor: a.ID, ActorName: a.Name, Action: action, From: t.State}
 		apply(t, &e)
 		e.To = t.State
-		t.Audit = append(t.Audit, e)
+		t.AppendAudit(e)
 		return nil
 	})
 }

@@ -151,8 +151,8 @@ func (g *generator) thread(now time.Time, open bool) *threads.Thread {
 		Tracking:  threads.TrackingHash(fmt.Sprintf("%016x", g.rng.Uint64())),
 		CreatedAt: created, UpdatedAt: created,
 		DueAt: g.cal.AddWorkingDays(created, ag.SLAWorkingDays),
-		Audit: []threads.AuditEntry{{At: created, Actor: "citizen", Action: "submitted", To: threads.StateQueued, ToAgency: agency}},
 	}
+	t.AppendAudit(threads.AuditEntry{At: created, Actor: "citizen", Action: "submitted", To: threads.StateQueued, ToAgency: agency})
 	if open {
 		t.State = []string{threads.StateQueued, threads.StateQueued, threads.StateAssigned, threads.StatePendingApproval}[g.rng.IntN(4)]
 		return t
@@ -163,6 +163,6 @@ func (g *generator) thread(now time.Time, open bool) *threads.Thread {
 	t.PublishedAt = threads.FormatPublishedAt(answered)
 	t.UpdatedAt = answered
 	threads.MakePublic(t, answered)
-	t.Audit = append(t.Audit, threads.AuditEntry{At: answered, Actor: "seed", Action: "approve", From: threads.StatePendingApproval, To: threads.StatePublished})
+	t.AppendAudit(threads.AuditEntry{At: answered, Actor: "seed", Action: "approve", From: threads.StatePendingApproval, To: threads.StatePublished})
 	return t
 }

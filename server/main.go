@@ -29,6 +29,7 @@ func usage(w io.Writer) {
 commands:
   serve            run the service (the default)
   user add         create an officer account
+  audit verify     check every thread's audit trail is intact
   backup           write every document to a file (--out FILE)
   restore          load a backup into an empty store (--in FILE)
   seed             fill the store with N realistic threads (benchmarks, trials)
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New(`usage: tuongtac user add --email E --name N --agency A --role R (password from TUONGTAC_PASSWORD or stdin)`)
 		}
 		return userAdd(ctx, args[1:], os.Stdin, stdout)
+	case "audit":
+		return audit(ctx, args, stdout)
 	case "backup":
 		return backup(ctx, args, stdout)
 	case "restore":

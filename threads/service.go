@@ -238,10 +238,8 @@ func (s *Service) Submit(ctx context.Context, in Input, meta Meta, pre problem.F
 		Tracking:  hash,
 		CreatedAt: now,
 		DueAt:     s.Calendar.AddWorkingDays(now, ag.SLAWorkingDays),
-		Audit: []AuditEntry{{
-			At: now, Actor: "citizen", Action: "submitted", To: StateQueued, ToAgency: in.Agency,
-		}},
 	}
+	t.AppendAudit(AuditEntry{At: now, Actor: "citizen", Action: "submitted", To: StateQueued, ToAgency: in.Agency})
 	t.Touch(now)
 	key := dedupKey(in)
 	if err := s.Store.claimDedup(ctx, key, t.ID, now, DedupWindow); err != nil {

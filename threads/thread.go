@@ -5,6 +5,9 @@
 package threads
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"time"
 )
 
@@ -141,6 +144,42 @@ type AuditEntry struct {
 	// FromAgency and ToAgency are set on transfers.
 	FromAgency string `json:"from_agency,omitempty"`
 	ToAgency   string `json:"to_agency,omitempty"`
+	// Hash chains the trail: the SHA-256 of the previous entry's hash and
+	// this entry's content, so changing or removing an earlier entry shows.
+	Hash string `json:"hash"`
+}
+
+// AppendAudit adds e to the thread's audit trail, chained to the entry before.
+func (t *Thread) AppendAudit(e AuditEntry) {
+	prev := ""
+	if n := len(t.Audit); n > 0 {
+		prev = t.Audit[n-1].Hash
+	}
+	e.Hash = auditHash(prev, e)
+	t.Audit = append(t.Audit, e)
+}
+
+func auditHash(prev string, e AuditEntry) string {
+	e.Hash = ""
+	b, _ := json.Marshal(e)
+	h := sha256.New()
+	h.Write([]byte(prev))
+	h.Write([]byte{'\n'})
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// VerifyAudit checks the thread's audit chain and returns the index of the
+// first entry that does not match, or -1 when the whole trail is intact.
+func (t *Thread) VerifyAudit() int {
+	prev := ""
+	for i, e := range t.Audit {
+		if e.Hash != auditHash(prev, e) {
+			return i
+		}
+		prev = e.Hash
+	}
+	return -1
 }
 
 // OutboxEntry is work that must follow a change (tell the asker, update the
