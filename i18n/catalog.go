@@ -14,6 +14,7 @@ var catalog = map[string][2]string{
 	"error.unsupported":   {"Định dạng không được hỗ trợ. Hãy gửi JSON (Content-Type: application/json) hoặc biểu mẫu.", "Unsupported format. Send JSON (Content-Type: application/json) or a form."},
 	"error.bad_json":      {"Dữ liệu JSON không đúng cú pháp.", "The JSON is malformed."},
 	"error.internal":      {"Hệ thống đang gặp sự cố. Nội dung của bạn chưa bị mất; vui lòng thử lại.", "Something went wrong on our side. Please try again."},
+	"error.overloaded":    {"Hệ thống đang quá tải. Vui lòng thử lại sau giây lát.", "The service is busy. Please try again in a moment."},
 	"error.csrf":          {"Phiên làm việc đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang.", "Your session token is missing or invalid. Please reload the page."},
 	"error.duplicate":     {"Câu hỏi giống hệt đã được gửi gần đây; chúng tôi không nhận bản trùng.", "An identical question was sent recently; duplicates are not accepted."},
 	"error.login":         {"Email hoặc mật khẩu không đúng.", "Wrong email or password."},

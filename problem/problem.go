@@ -43,6 +43,7 @@ const (
 	KindTooLarge                 // 413
 	KindUnsupported              // 415
 	KindTooMany                  // 429
+	KindUnavailable              // 503: overloaded or a backend is down; retry
 )
 
 func (e *Error) Error() string {

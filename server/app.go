@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -45,6 +46,8 @@ type App struct {
 	ipSalt []byte
 	// started is when the process began serving, for /healthz.
 	started time.Time
+	// inFlight counts requests being served, for load shedding.
+	inFlight atomic.Int64
 }
 
 // OpenStore opens the configured document backend and applies every

@@ -79,7 +79,7 @@ func TestConfigValidate(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{"ok", Config{DataDir: "d", BaseURL: "https://hoidap.angiang.gov.vn", LogLevel: "info", TrustedProxies: []string{"10.0.0.0/8", "127.0.0.1"}}, ""},
+		{"ok", Config{DataDir: "d", BaseURL: "https://hoidap.angiang.gov.vn", LogLevel: "info", MaxInFlight: 1, TrustedProxies: []string{"10.0.0.0/8", "127.0.0.1"}}, ""},
 		{"bad base url", Config{DataDir: "d", BaseURL: "ftp://x", LogLevel: "info"}, "BASE_URL"},
 		{"bad proxy", Config{DataDir: "d", BaseURL: "http://x", LogLevel: "info", TrustedProxies: []string{"nope"}}, "TRUSTED_PROXIES"},
 		{"half bootstrap", Config{DataDir: "d", BaseURL: "http://x", LogLevel: "info", BootstrapAdminEmail: "a@b.vn"}, "BOOTSTRAP"},

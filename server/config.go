@@ -34,6 +34,9 @@ type Config struct {
 	// carrier NAT, and identical content is refused separately.
 	SubmitBurst   int
 	SubmitPerHour int
+	// MaxInFlight is how many requests are served at once before new ones
+	// get 503 with Retry-After.
+	MaxInFlight int
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
 	// testPasswords uses cheap argon2 parameters; tests only.
@@ -66,6 +69,11 @@ func envOr(name, def string) string {
 // defaults. Call Finish after fs.Parse.
 func Flags(fs *flag.FlagSet) *Config {
 	c := &Config{SubmitBurst: 100, SubmitPerHour: 200}
+	maxInFlight := 1024
+	if v := env("MAX_IN_FLIGHT"); v != "" {
+		fmt.Sscan(v, &maxInFlight)
+	}
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", maxInFlight, "requests served at once before new ones get 503 (MAX_IN_FLIGHT)")
 	fs.StringVar(&c.Addr, "addr", envOr("ADDR", ":8080"), "listen address (ADDR)")
 	fs.StringVar(&c.DataDir, "data", envOr("DATA_DIR", "./data"), "data directory for SQLite, the search index and the mail spool (DATA_DIR)")
 	fs.StringVar(&c.MongoURI, "mongodb-uri", env("MONGODB_URI"), "MongoDB URI; empty keeps documents in SQLite (MONGODB_URI)")
@@ -115,6 +123,9 @@ func (c *Config) Validate() error {
 	}
 	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {
 		errs = append(errs, errors.New("set both BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD, or neither"))
+	}
+	if c.MaxInFlight < 1 {
+		errs = append(errs, fmt.Errorf("MAX_IN_FLIGHT %d: must be at least 1", c.MaxInFlight))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

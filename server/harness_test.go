@@ -52,7 +52,7 @@ func newTestAppOn(t testing.TB, db store.DB, opts ...func(*Config)) *testApp {
 	cfg := Config{
 		Addr: ":0", DataDir: dir, BaseURL: "http://localhost:8080", LogLevel: "debug",
 		BootstrapAdminEmail: adminEmail, BootstrapAdminPassword: testPass,
-		SubmitBurst: 10000, SubmitPerHour: 10000, testPasswords: true,
+		SubmitBurst: 10000, SubmitPerHour: 10000, testPasswords: true, MaxInFlight: 1024,
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -38,7 +38,7 @@ func (a *App) newFiber() *fiber.App {
 		Immutable: true,
 	}
 	app := fiber.New(cfg)
-	app.Use(a.recoverer, a.requestID, a.accessLog, a.securityHeaders, a.language)
+	app.Use(a.recoverer, a.requestID, a.accessLog, a.shed, a.securityHeaders, a.language)
 	a.routes(app)
 	app.Use(func(c *fiber.Ctx) error { return problem.NotFound() })
 	return app
@@ -95,6 +95,18 @@ func parseProxies(list []string) []*net.IPNet {
 		}
 	}
 	return out
+}
+
+// shed answers 503 at once when more than MaxInFlight requests are being
+// served: over capacity, a quick "try again" beats a queue without bound.
+// Health checks are never shed.
+func (a *App) shed(c *fiber.Ctx) error {
+	n := a.inFlight.Add(1)
+	defer a.inFlight.Add(-1)
+	if n > int64(a.cfg.MaxInFlight) && c.Path() != "/healthz" && c.Path() != "/readyz" {
+		return &problem.Error{Kind: problem.KindUnavailable, Message: problem.Msg("error.overloaded"), RetryAfter: 1}
+	}
+	return c.Next()
 }
 
 // Fiber returns the HTTP application (for tests and the listener).
@@ -228,6 +240,7 @@ var kindStatus = map[problem.Kind]struct {
 	problem.KindTooLarge:     {fiber.StatusRequestEntityTooLarge, "too_large"},
 	problem.KindUnsupported:  {fiber.StatusUnsupportedMediaType, "unsupported_media_type"},
 	problem.KindTooMany:      {fiber.StatusTooManyRequests, "rate_limited"},
+	problem.KindUnavailable:  {fiber.StatusServiceUnavailable, "unavailable"},
 }
 
 // msg translates a message, translating arguments that are messages too
@@ -288,7 +301,7 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 	p, status := a.toProblem(c, err)
 	a.setSecurityHeaders(c) // errors fiber raises before routing skip the middleware
 	lang := langOf(c)
-	if p.Kind == problem.KindTooMany && p.RetryAfter > 0 {
+	if p.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(p.RetryAfter))
 	}
 	if wantsJSON(c) {

@@ -77,3 +77,43 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("store has %d threads, clients got %d created", n, created.Load())
 	}
 }
+
+// TestLoadShedding: over MaxInFlight the server answers 503 with
+// Retry-After at once, never a 500, and what it accepted is stored.
+func TestLoadShedding(t *testing.T) {
+	ta := newTestApp(t, func(c *Config) { c.MaxInFlight = 2 })
+	base := ta.listen()
+	var wg sync.WaitGroup
+	var created, shed, other atomic.Int64
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q := validQuestion()
+			q["title"] = fmt.Sprintf("Câu hỏi tải cao số %d", i)
+			b, _ := json.Marshal(q)
+			res, err := client.Post(base+"/api/v1/threads", "application/json", bytesReader(b))
+			if err != nil {
+				other.Add(1)
+				return
+			}
+			res.Body.Close()
+			switch {
+			case res.StatusCode == 201:
+				created.Add(1)
+			case res.StatusCode == 503 && res.Header.Get("Retry-After") != "":
+				shed.Add(1)
+			default:
+				other.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if other.Load() != 0 || shed.Load() == 0 || created.Load() == 0 {
+		t.Fatalf("created %d, shed %d, other %d", created.Load(), shed.Load(), other.Load())
+	}
+	if n := countThreads(t, ta); n != created.Load() {
+		t.Errorf("stored %d, created %d", n, created.Load())
+	}
+}
