@@ -101,8 +101,11 @@ func (p *Page) URL(path string) string {
 
 // pages lists the page templates; each defines "content" for the layout.
 var pages = []string{
-	"home", "ask", "check", "confirm", "threads", "thread", "agency",
+	"home", "ask", "check", "confirm", "threads", "thread", "agency", "search",
 	"track_form", "track", "login", "queue", "console_thread", "error",
+	"chat", "chat_console",
+	"consultations", "consultation", "consultation_changes", "consultation_synthesis",
+	"consultation_console", "consultation_console_item",
 }
 
 // sets holds, per language, one parsed template per page.

@@ -199,7 +199,7 @@ func (s *Service) Get(ctx context.Context, a *Actor, id string) (*threads.Thread
 // concurrency: check sees the current document and returns a problem to refuse;
 // apply changes it. The audit entry is added here, so no step can skip it.
 func (s *Service) transition(ctx context.Context, a *Actor, id, action, need string, check func(t *threads.Thread) error, apply func(t *threads.Thread, e *threads.AuditEntry)) (*threads.Thread, error) {
-	return s.Threads.Update(ctx, id, func(t *threads.Thread) error {
+	t, err := s.Threads.Update(ctx, id, func(t *threads.Thread) error {
 		if !a.Can(s.Tree, t.Agency, need) {
 			return problem.Forbidden()
 		}
@@ -211,8 +211,15 @@ func (s *Service) transition(ctx context.Context, a *Actor, id, action, need str
 		apply(t, &e)
 		e.To = t.State
 		t.AppendAudit(e)
+		threads.Reindex(t, now)
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	// Count and index now; whatever fails here the outbox worker retries.
+	_ = s.Threads.Drain(ctx, t.ID)
+	return t, nil
 }
 
 func inState(t *threads.Thread, states ...string) error {
@@ -308,7 +315,7 @@ func (s *Service) Approve(ctx context.Context, a *Actor, id string, in ApproveIn
 			return nil, err
 		}
 	}
-	t, err := s.transition(ctx, a, id, "approve", agencies.RoleEditor,
+	return s.transition(ctx, a, id, "approve", agencies.RoleEditor,
 		func(t *threads.Thread) error {
 			if err := inState(t, threads.StatePendingApproval); err != nil {
 				return err
@@ -341,11 +348,6 @@ func (s *Service) Approve(ctx context.Context, a *Actor, id string, in ApproveIn
 			threads.MakePublic(t, now)
 			threads.Count(t, +1, now)
 		})
-	if err == nil {
-		// Count now; if this fails the outbox worker does it later.
-		s.Threads.Drain(ctx, t.ID)
-	}
-	return t, err
 }
 
 // Return sends the pending answer back to its author for revision.
@@ -440,7 +442,7 @@ func (s *Service) Archive(ctx context.Context, a *Actor, id, reason string) (*th
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.transition(ctx, a, id, "archive", agencies.RoleEditor,
+	return s.transition(ctx, a, id, "archive", agencies.RoleEditor,
 		func(t *threads.Thread) error {
 			return inState(t, threads.StatePublished, threads.StateAnsweredPrivate, threads.StateRejected)
 		},
@@ -451,8 +453,4 @@ func (s *Service) Archive(ctx context.Context, a *Actor, id, reason string) (*th
 			t.State = threads.StateArchived
 			e.Reason = reason
 		})
-	if err == nil {
-		s.Threads.Drain(ctx, t.ID)
-	}
-	return t, err
 }

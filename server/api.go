@@ -12,6 +12,7 @@ import (
 	"tuongtac/agencies"
 	"tuongtac/moderation"
 	"tuongtac/problem"
+	"tuongtac/search"
 	"tuongtac/threads"
 )
 
@@ -24,6 +25,7 @@ func (a *App) routes(app *fiber.App) {
 	api.Get("/agencies", a.apiAgencies)
 	api.Post("/threads", a.apiSubmit)
 	api.Get("/threads", a.apiListThreads)
+	api.Get("/threads/suggest", a.apiSuggest)
 	api.Get("/threads/:id", a.apiGetThread)
 	api.Get("/track/:code", a.apiTrack)
 
@@ -36,9 +38,12 @@ func (a *App) routes(app *fiber.App) {
 
 	mod := api.Group("/moderation", noStore, a.requireSession, a.requireCSRF)
 	mod.Get("/queue", a.apiQueue)
+	mod.Get("/search", a.apiModSearch)
 	mod.Get("/threads/:id", a.apiModThread)
 	mod.Post("/threads/:id/:action", a.apiModAction)
 
+	a.chatRoutes(app)
+	a.consultationRoutes(app)
 	a.pageRoutes(app)
 }
 
@@ -53,10 +58,24 @@ func (a *App) healthz(c *fiber.Ctx) error {
 }
 
 func (a *App) readyz(c *fiber.Ctx) error {
-	if err := a.db.Ping(c.UserContext()); err != nil {
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "store": "down"})
+	ctx := c.UserContext()
+	out := fiber.Map{"status": "ok", "store": a.db.Kind(), "search": "ok"}
+	if err := a.db.Ping(ctx); err != nil {
+		out["status"], out["store"] = "unavailable", "down"
 	}
-	return c.JSON(fiber.Map{"status": "ok", "store": a.db.Kind()})
+	for _, ix := range []search.Indexer{a.indexes.Public, a.indexes.Officer} {
+		if err := ix.Ping(ctx); err != nil {
+			out["status"], out["search"] = "unavailable", "down"
+		}
+	}
+	if lag, pending, err := a.threads.Store.Lag(ctx, time.Now()); err == nil {
+		out["outbox_lag_seconds"], out["outbox_pending"] = int(lag.Seconds()), pending
+	}
+	if out["status"] != "ok" {
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return c.Status(fiber.StatusServiceUnavailable).JSON(out)
+	}
+	return c.JSON(out)
 }
 
 // object decodes a JSON object body into its raw members. Anything but
@@ -184,13 +203,13 @@ func (a *App) listFilter(c *fiber.Ctx) (threads.ListFilter, error) {
 		Agency: c.Query("agency"), Kind: c.Query("kind"), Topic: c.Query("topic"),
 		Page: intQuery(c, "page", "field.page", &f), PerPage: intQuery(c, "per_page", "field.per_page", &f),
 	}
-	if c.Query("q") != "" {
-		f.Add("q", "field.q.unavailable")
-	}
 	return lf, f.Err()
 }
 
 func (a *App) apiListThreads(c *fiber.Ctx) error {
+	if c.Query("q") != "" || c.Query("year") != "" || c.Query("sort") != "" {
+		return a.apiSearchThreads(c)
+	}
 	lf, err := a.listFilter(c)
 	if err != nil {
 		return err

@@ -15,6 +15,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"tuongtac/agencies"
+	"tuongtac/chat"
+	"tuongtac/consultation"
 	"tuongtac/moderation"
 	"tuongtac/problem"
 	"tuongtac/store"
@@ -34,7 +36,13 @@ type App struct {
 	threads  *threads.Service
 	mod      *moderation.Service
 	accounts *agencies.Accounts
+	indexes  threads.Indexes
 	fiber    *fiber.App
+	// chat is the live chat (server/chat.go).
+	chat *chatParts
+	// consult runs consultations on draft regulations
+	// (server/consultation.go).
+	consult *consultation.Service
 
 	submitLimit *limiter
 	loginLimit  *limiter
@@ -76,6 +84,8 @@ func Migrations() []store.Migration {
 	ms = append(ms, threads.Migrations()...)
 	ms = append(ms, agencies.Migrations()...)
 	ms = append(ms, store.Migration{ID: "server-0001-settings", Steps: []store.Step{store.CreateCollection("settings")}})
+	ms = append(ms, chat.Migrations()...)
+	ms = append(ms, consultation.Migrations()...)
 	return ms
 }
 
@@ -101,9 +111,15 @@ func NewApp(ctx context.Context, cfg Config, db store.DB, log *slog.Logger) (*Ap
 	if cfg.testPasswords {
 		params = agencies.TestPasswordParams
 	}
+	ix, err := OpenIndexes(cfg)
+	if err != nil {
+		return nil, err
+	}
 	ts := threads.NewStore(db)
+	ts.SetIndexes(ix)
 	a := &App{
-		cfg: cfg, log: log, db: db, tree: tree, cal: cal,
+		indexes: ix,
+		cfg:     cfg, log: log, db: db, tree: tree, cal: cal,
 		threads:      threads.NewService(ts, tree, cal),
 		mod:          moderation.New(ts, tree, cal),
 		accounts:     agencies.NewAccounts(db, tree, params),
@@ -121,9 +137,17 @@ func NewApp(ctx context.Context, cfg Config, db store.DB, log *slog.Logger) (*Ap
 	if err := a.bootstrap(ctx); err != nil {
 		return nil, err
 	}
+	if a.chat, err = newChatParts(ctx, a); err != nil {
+		return nil, err
+	}
+	a.consult = consultation.NewService(consultation.NewStore(db), tree)
 	a.fiber = a.newFiber()
 	return a, nil
 }
+
+// Close releases what the App opened (the search indexes); the caller
+// closes the store.
+func (a *App) Close() error { return closeIndexes(a.indexes) }
 
 // outbox is the worker that finishes follow-up work a stopped process left.
 func (a *App) outbox() *threads.Worker {

@@ -52,6 +52,17 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := st.Recount(ctx, tree); err != nil {
 		return err
 	}
+	ix, err := OpenIndexes(*cfg)
+	if err != nil {
+		return err
+	}
+	defer closeIndexes(ix)
+	istart := time.Now()
+	indexed, err := Reindex(ctx, db, ix)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seed: indexed %d threads in %s\n", indexed, time.Since(istart).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "seed: added %d threads in %s\n", *n, time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -65,6 +65,7 @@ func newTestAppOn(t testing.TB, db store.DB, opts ...func(*Config)) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { app.Close() })
 	return &testApp{t: t, app: app, db: db, log: &logs}
 }
 

@@ -32,8 +32,10 @@ commands:
   audit verify     check every thread's audit trail is intact
   backup           write every document to a file (--out FILE)
   restore          load a backup into an empty store (--in FILE)
+  reindex          rebuild the search indexes from the documents
   seed             fill the store with N realistic threads (benchmarks, trials)
   demo             load the bundled corpus into a running instance through its API
+  chatload         measure the live chat: idle connections, fan-out latency
 
 Run "tuongtac <command> -h" for a command's flags.
 `)
@@ -58,8 +60,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backup(ctx, args, stdout)
 	case "restore":
 		return restore(ctx, args, stdout)
+	case "reindex":
+		return reindex(ctx, args, stdout)
 	case "seed":
 		return seed(ctx, args, stdout)
+	case "chatload":
+		return chatload(ctx, args, stdout)
 	case "demo":
 		return demo(ctx, args, stdout)
 	case "help", "-h", "--help":
@@ -100,8 +106,12 @@ func serve(ctx context.Context, args []string, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer app.Close()
 	log.Info("serving", slog.String("addr", cfg.Addr), slog.String("store", db.Kind()), slog.String("base_url", cfg.BaseURL))
 	go app.outbox().Run(ctx)
+	go app.consultWorker().Run(ctx)
+	go app.chat.svc.Run(ctx)
+	defer app.chat.svc.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

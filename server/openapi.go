@@ -11,6 +11,7 @@ import (
 	"tuongtac/agencies"
 	"tuongtac/i18n"
 	"tuongtac/moderation"
+	"tuongtac/search"
 	"tuongtac/threads"
 )
 
@@ -131,6 +132,7 @@ var oaErrorResponses = map[string]string{
 	"413": "PayloadTooLarge",
 	"415": "UnsupportedMediaType",
 	"429": "TooManyRequests",
+	"503": "Unavailable",
 }
 
 // oaOp is one operation.
@@ -243,20 +245,38 @@ func openAPISchemas() oaMap {
 				"state":         oaSchema("State"),
 				"due_at":        oaTime("The end of the last working day the agency has to answer."),
 			}),
-		"PublicItem": oaObject("A published thread in a public list.", []string{"id", "agency", "kind", "topic", "title", "excerpt", "published_at"}, oaMap{
+		"ListPage": oaObject("One page of published threads, newest first. With q, year or sort the page comes from the search index: "+
+			"items then also carry title_html and snippet_html, and facets counts every match.", []string{"items", "total", "page", "per_page"}, oaMap{
+			"items":    oaArray("The threads of this page; empty, never null, past the end.", oaSchema("SearchItem")),
+			"total":    oaMap{"type": "integer", "format": "int64", "description": "How many threads match in all."},
+			"page":     oaInt("This page's number, from 1."),
+			"per_page": oaInt("Threads per page."),
+			"facets":   oaSchema("Facets"),
+		}),
+		"SearchItem": oaObject("A thread in a list or a search result.", []string{"id", "agency", "kind", "topic", "title", "excerpt", "published_at"}, oaMap{
 			"id":           oaString("The thread's id."),
 			"agency":       oaString("The answering agency's id."),
 			"kind":         oaSchema("Kind"),
 			"topic":        oaString("Topic slug; empty when none was given."),
 			"title":        oaString("The title, personal data masked."),
-			"excerpt":      oaString("The start of the body, personal data masked (about 240 characters)."),
+			"excerpt":      oaString("The start of the body (or, in a search, the best passage), personal data masked."),
 			"published_at": oaTime("When the answer was published."),
+			"title_html":   oaString("Search only: the title, HTML-escaped, with the matched words in <mark>."),
+			"snippet_html": oaString("Search only: the best passage, HTML-escaped, with the matched words in <mark>."),
 		}),
-		"ListPage": oaObject("One page of published threads, newest first.", []string{"items", "total", "page", "per_page"}, oaMap{
-			"items":    oaArray("The threads of this page; empty, never null, past the end.", oaSchema("PublicItem")),
-			"total":    oaMap{"type": "integer", "format": "int64", "description": "How many threads match in all."},
-			"page":     oaInt("This page's number, from 1."),
-			"per_page": oaInt("Threads per page."),
+		"Facets": oaObject("Search only: how many matches each value has, over every match (not only the page). "+
+			"agency counts per agency id including sub-agencies.", []string{"agency", "kind", "topic", "year"}, oaMap{
+			"agency": oaMap{"type": "object", "additionalProperties": oaMap{"type": "integer"}},
+			"kind":   oaMap{"type": "object", "additionalProperties": oaMap{"type": "integer"}},
+			"topic":  oaMap{"type": "object", "additionalProperties": oaMap{"type": "integer"}},
+			"year":   oaMap{"type": "object", "additionalProperties": oaMap{"type": "integer"}},
+		}),
+		"Suggestions": oaObject("Titles offered while typing.", []string{"items"}, oaMap{
+			"items": oaArray("Up to limit published threads.", oaObject("One suggestion.", []string{"id", "title", "title_html"}, oaMap{
+				"id":         oaString("The thread's id."),
+				"title":      oaString("The title, personal data masked (plain text: escape it)."),
+				"title_html": oaString("The title, HTML-escaped, with the typed words in <mark>."),
+			})),
 		}),
 		"Message": oaObject("One message of a public thread.", []string{"author", "body", "at"}, oaMap{
 			"author": oaEnum("Who wrote it: the citizen or the agency.", []string{"citizen", "agency"}),
@@ -441,6 +461,9 @@ func openAPIResponses() oaMap {
 		"TooManyRequests": oaWith(oaJSON("Too many requests from this client: wait the seconds in Retry-After.", e), oaMap{
 			"headers": oaMap{"Retry-After": oaMap{"description": "Seconds to wait before trying again.", "schema": oaMap{"type": "integer", "minimum": 1}}},
 		}),
+		"Unavailable": oaWith(oaJSON("Over capacity, or a backend (such as search) is briefly down: try again after Retry-After.", e), oaMap{
+			"headers": oaMap{"Retry-After": oaMap{"description": "Seconds to wait before trying again.", "schema": oaMap{"type": "integer", "minimum": 1}}},
+		}),
 	}
 }
 
@@ -538,15 +561,20 @@ func openAPIPaths() oaMap {
 				oaMap{"requestBody": oaBody("The thread.", true, oaSchema("NewThread"))}),
 			"get": oaWith(oaOp("public", "listThreads", "List published threads",
 				"Published threads only, newest first, personal data masked. Filter by agency (its sub-agencies included), kind and topic.",
-				oaResponses(oaMap{"200": oaJSON("One page.", oaSchema("ListPage"))}, "400")),
+				oaResponses(oaMap{"200": oaJSON("One page.", oaSchema("ListPage"))}, "400", "503")),
 				oaMap{"parameters": []oaMap{
 					oaRef("parameters", "AgencyFilter"),
 					{"name": "kind", "in": "query", "required": false, "description": "Only this kind.", "schema": oaSchema("Kind")},
 					{"name": "topic", "in": "query", "required": false, "description": "Only this topic slug.",
 						"schema": oaMap{"type": "string", "maxLength": threads.TopicMax, "pattern": slugPattern}},
 					{"name": "q", "in": "query", "required": false,
-						"description": "Full-text search terms (tìm kiếm). Answered 400 while search is unavailable on this instance.",
-						"schema":      oaMap{"type": "string"}},
+						"description": "Search text (tìm kiếm), with or without Vietnamese diacritics; \"quoted phrases\" match words in order. " +
+							"Every character is text: no query syntax. At most 256 characters and 32 words are used.",
+						"schema": oaMap{"type": "string"}},
+					{"name": "year", "in": "query", "required": false, "description": "Search: only threads published in this year.",
+						"schema": oaMap{"type": "integer", "minimum": 2000, "maximum": 2100}},
+					{"name": "sort", "in": "query", "required": false, "description": "Search: relevance (title matches first; default) or newest.",
+						"schema": oaMap{"type": "string", "enum": []string{"relevance", "newest"}}},
 					{"name": "page", "in": "query", "required": false, "description": "Page number, from 1.",
 						"schema": oaMap{"type": "integer", "minimum": 1, "maximum": threads.MaxPage, "default": 1}},
 					{"name": "per_page", "in": "query", "required": false, "description": "Threads per page.",
@@ -587,6 +615,27 @@ func openAPIPaths() oaMap {
 			oaResponses(oaMap{"201": oaJSON("Created.", oaSchema("PublicUser"))}, "400", "401", "403", "409", "413", "415")),
 			oaMap{"security": oaSessionCSRF, "requestBody": oaBody("The account.", true, oaSchema("NewUser"))})},
 
+		"/api/v1/threads/suggest": oaMap{"get": oaWith(oaOp("public", "suggestThreads", "Titles as the person types",
+			"Published titles whose words start with what is typed in q (diacritics optional; every word but the last complete). "+
+				"Takes the list's agency, kind, topic and year filters.",
+			oaResponses(oaMap{"200": oaJSON("The suggestions.", oaSchema("Suggestions"))}, "400", "503")),
+			oaMap{"parameters": []oaMap{
+				{"name": "q", "in": "query", "required": false, "description": "What has been typed so far.", "schema": oaMap{"type": "string"}},
+				oaRef("parameters", "AgencyFilter"),
+				{"name": "limit", "in": "query", "required": false, "description": "How many titles at most.",
+					"schema": oaMap{"type": "integer", "minimum": 1, "maximum": search.MaxSuggestions, "default": search.DefaultSuggestions}},
+			}})},
+		"/api/v1/moderation/search": oaMap{"get": oaWith(oaOp("officers", "searchModeration", "Search the officer's threads",
+			"Full-text search over the threads of the caller's agencies and their sub-agencies, in every state, as written (personal data included). "+
+				"An agency outside the caller's scope is 403. Same text rules and facets as the public search.",
+			oaResponses(oaMap{"200": oaJSON("One page of matches.", oaSchema("ListPage"))}, "400", "401", "403", "503")),
+			oaMap{"security": oaSessionOnly, "parameters": []oaMap{
+				{"name": "q", "in": "query", "required": false, "description": "Search text.", "schema": oaMap{"type": "string"}},
+				oaRef("parameters", "AgencyFilter"),
+				{"name": "state", "in": "query", "required": false, "description": "Only threads in this state.", "schema": oaSchema("State")},
+				{"name": "page", "in": "query", "required": false, "description": "Page number, from 1.", "schema": oaMap{"type": "integer", "minimum": 1}},
+				{"name": "per_page", "in": "query", "required": false, "description": "Threads per page.", "schema": oaMap{"type": "integer", "minimum": 1, "maximum": search.MaxPerPage}},
+			}})},
 		"/api/v1/moderation/queue": oaMap{"get": oaWith(oaOp("officers", "listQueue", "The officer's queue",
 			"Threads waiting in the caller's agencies and their sub-agencies (hàng chờ), soonest due first. By default every open state "+
 				"(queued, assigned, pending_approval, held) of every agency the caller has a role over.",

@@ -28,6 +28,7 @@ func (a *App) pageRoutes(app *fiber.App) {
 	app.Get("/", a.pageHome)
 	app.Get("/ask", a.pageAsk)
 	app.Post("/ask", a.pageAskPost)
+	app.Get("/search", a.pageSearch)
 	app.Get("/threads", a.pageThreads)
 	app.Get("/threads/:id", a.pageThread)
 	app.Get("/agencies/:id", a.pageAgency)

@@ -114,32 +114,65 @@ func (s *Store) PublishedCount(ctx context.Context, agency, kind string) (int64,
 	return c.Total, nil
 }
 
-// Drain applies thread id's outbox entries that this package handles and
-// removes them. Errors are left for the Worker to retry, so callers on a
-// request path may ignore them.
+// Drain applies thread id's outbox entries that this package handles
+// ("count", and "index" once indexes are set) and removes them. Entries
+// that fail stay, with their tries counted, for the Worker to retry with
+// backoff; callers on a request path may ignore the error.
 func (s *Store) Drain(ctx context.Context, id string) error {
 	t, _, err := s.Get(ctx, id)
 	if err != nil {
 		return err
 	}
+	now := store.Now()
 	done := map[string]bool{}
+	failed := map[string]bool{}
+	var firstErr error
+	indexed := false
 	for _, e := range t.Outbox {
-		if e.Kind != "count" {
+		if !e.due(now) {
 			continue
 		}
-		if err := s.applyCount(ctx, e); err != nil {
-			return fmt.Errorf("threads: drain %s: %w", id, err)
+		var err error
+		switch {
+		case e.Kind == "count":
+			err = s.applyCount(ctx, e)
+		case e.Kind == "index" && s.indexes.Public != nil:
+			if !indexed {
+				err = s.index(ctx, t)
+				indexed = err == nil
+			}
+		default:
+			continue
+		}
+		if err != nil {
+			failed[e.ID] = true
+			if firstErr == nil {
+				firstErr = fmt.Errorf("threads: drain %s: %w", id, err)
+			}
+			continue
 		}
 		done[e.ID] = true
 	}
-	if len(done) == 0 {
-		return nil
+	if len(failed) > 0 {
+		s.failed(ctx, id, failed, now)
 	}
-	_, err = s.Update(ctx, id, func(t *Thread) error {
-		t.Outbox = slices.DeleteFunc(t.Outbox, func(e OutboxEntry) bool { return done[e.ID] })
-		return nil
-	})
-	return err
+	if len(done) > 0 {
+		if _, err := s.Update(ctx, id, func(t *Thread) error {
+			t.Outbox = slices.DeleteFunc(t.Outbox, func(e OutboxEntry) bool { return done[e.ID] })
+			return nil
+		}); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return firstErr
+}
+
+func pendingQuery(limit int) store.Query {
+	return store.Query{
+		Where: []store.Cond{store.Where("pending", store.Eq, true)},
+		Sort:  []store.SortKey{{Field: "updated_at"}},
+		Limit: limit,
+	}
 }
 
 // Recount rebuilds every agency's published counters from the documents, for
@@ -186,11 +219,7 @@ type Worker struct {
 // RunOnce drains up to 100 threads with pending work and reports how many it
 // drained.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	ts, err := w.Store.Find(ctx, store.Query{
-		Where: []store.Cond{store.Where("pending", store.Eq, true)},
-		Sort:  []store.SortKey{{Field: "updated_at"}},
-		Limit: 100,
-	})
+	ts, err := w.Store.Find(ctx, pendingQuery(100))
 	if err != nil {
 		return 0, err
 	}
@@ -205,7 +234,8 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Run drains pending work every Interval until ctx ends.
+// Run drains pending work every Interval, and at once when a write wakes
+// it, until ctx ends.
 func (w *Worker) Run(ctx context.Context) {
 	tick := time.NewTicker(w.Interval)
 	defer tick.Stop()
@@ -217,6 +247,7 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-w.Store.wake:
 		}
 	}
 }

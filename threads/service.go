@@ -240,6 +240,7 @@ func (s *Service) Submit(ctx context.Context, in Input, meta Meta, pre problem.F
 		DueAt:     s.Calendar.AddWorkingDays(now, ag.SLAWorkingDays),
 	}
 	t.AppendAudit(AuditEntry{At: now, Actor: "citizen", Action: "submitted", To: StateQueued, ToAgency: in.Agency})
+	Reindex(t, now)
 	t.Touch(now)
 	key := dedupKey(in)
 	if err := s.Store.claimDedup(ctx, key, t.ID, now, DedupWindow); err != nil {
@@ -258,6 +259,8 @@ func (s *Service) Submit(ctx context.Context, in Input, meta Meta, pre problem.F
 		}
 		return nil, fmt.Errorf("threads: submit: %w", err)
 	}
+	// The outbox worker indexes it in the background: submissions stay fast.
+	s.Store.kick()
 	return &Receipt{ID: t.ID, TrackingCode: code, State: t.State, DueAt: t.DueAt}, nil
 }
 

@@ -46,11 +46,25 @@ type Store struct {
 	c        store.Collection
 	dedup    store.Collection
 	counters store.Collection
+	indexes  Indexes
+	// wake, if set, tells the outbox worker new work is waiting.
+	wake chan struct{}
+}
+
+// kick wakes the outbox worker without waiting.
+func (s *Store) kick() {
+	if s.wake == nil {
+		return
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // NewStore wraps a migrated database.
 func NewStore(db store.DB) *Store {
-	return &Store{c: db.Collection(collThreads), dedup: db.Collection(collDedup), counters: db.Collection(collCounters)}
+	return &Store{c: db.Collection(collThreads), dedup: db.Collection(collDedup), counters: db.Collection(collCounters), wake: make(chan struct{}, 1)}
 }
 
 // Get reads a thread and its version. A missing thread is problem.NotFound.

@@ -206,7 +206,46 @@
     });
   }
 
+  // Suggestions while typing in a search box: published titles from
+  // /api/v1/threads/suggest, as links. Without JavaScript the box is a
+  // plain search form.
+  function suggestions() {
+    document.querySelectorAll("input[data-suggest]").forEach(function (box) {
+      var list = document.getElementById(box.getAttribute("aria-controls"));
+      if (!list || !window.fetch) return;
+      var timer, last = "";
+      function clear() { list.innerHTML = ""; list.hidden = true; }
+      box.addEventListener("input", function () {
+        clearTimeout(timer);
+        var q = box.value.trim();
+        if (q.length < 2) { clear(); return; }
+        timer = setTimeout(function () {
+          if (q === last) return;
+          last = q;
+          fetch("/api/v1/threads/suggest?limit=6&q=" + encodeURIComponent(q))
+            .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+            .then(function (d) {
+              if (box.value.trim() !== q) return;
+              list.innerHTML = "";
+              (d.items || []).forEach(function (it) {
+                var li = document.createElement("li");
+                var a = document.createElement("a");
+                a.href = "/threads/" + encodeURIComponent(it.id);
+                a.textContent = it.title; // plain text: never inserted as HTML
+                li.appendChild(a);
+                list.appendChild(li);
+              });
+              list.hidden = !list.children.length;
+            })
+            .catch(clear);
+        }, 150);
+      });
+      box.addEventListener("keydown", function (e) { if (e.key === "Escape") clear(); });
+    });
+  }
+
   function init() {
+    suggestions();
     showJSOnly();
     counters();
     copyButtons();

@@ -389,7 +389,7 @@ func (c *Collection) Find(ctx context.Context, q store.Query, out any) error {
 		if !store.ValidName(q.Project) {
 			return fmt.Errorf("sqlite: find %s: bad projection %q", c.name, q.Project)
 		}
-		what = "json_extract(doc, '$." + q.Project + "')"
+		what = "json_quote(json_extract(doc, '$." + q.Project + "'))"
 	}
 	text, args, err := c.selectSQL(what, q, true)
 	if err != nil {

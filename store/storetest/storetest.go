@@ -277,6 +277,13 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		if len(got) != 2 || got[0] == nil || got[0].N != 41 || got[1] != nil {
 			t.Fatalf("projection: %+v", got)
 		}
+		var titles []string
+		if err := c.Find(ctx, store.Query{Where: []store.Cond{store.Where("agency", store.Eq, "p")}, Sort: []store.SortKey{{Field: "rank"}}, Project: "agency"}, &titles); err != nil {
+			t.Fatalf("projecting a string field: %v", err)
+		}
+		if len(titles) != 2 || titles[0] != "p" {
+			t.Fatalf("projected strings: %q", titles)
+		}
 		q.Project = "bad name"
 		if err := c.Find(ctx, q, &got); err == nil {
 			t.Fatal("a bad projection name was accepted")

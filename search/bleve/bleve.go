@@ -1,0 +1,312 @@
+// Package bleve is the embedded search backend: a Bleve (scorch) index in a
+// directory under the data directory, so that `go run ./server` searches with
+// no other service.
+//
+// Text goes through the shared analysis (search.Scan: words, folded as
+// vntext.Fold folds), registered with Bleve as tokenizers so indexing and
+// querying cannot drift apart. Queries are built as Bleve query objects from
+// search.Parse's output, never through Bleve's query-string syntax.
+//
+// The layout is chosen for speed at 100,000 threads, where a common word
+// matches half of them (BenchmarkSearch100k):
+//   - title, answer and body are indexed together as one array field "text",
+//     so a word is one posting-list walk rather than a disjunction over three
+//     fields;
+//   - the same text is indexed as pairs of adjacent words ("pairs"), so a
+//     two-word phrase is one term and a longer phrase a positional match over
+//     pair terms, far rarer than single syllables (Bleve never matches across
+//     array elements, so a phrase never spans title and body);
+//   - the title is indexed again on its own and matched as an optional,
+//     boosted clause, which puts title matches first (BM25);
+//   - kind, topic, year, month and every agency of the scope are values of one
+//     keyword field "f" ("k:complaint", "t:dat-dai", "y:2025", "m:2025-03",
+//     "s:longxuyen"), so a filter is one term;
+//   - facet counts and the newest-first order are computed from per-segment
+//     posting bitmaps of the "f" terms (matches.go) instead of reading doc
+//     values hit by hit, which is what makes them fast at 50,000 hits;
+//   - titles are also indexed as edge n-grams of their folded words, which
+//     makes a typed prefix one term lookup for suggestions.
+//
+// Hits are built from the stored title, answer and body by
+// search.Highlighter.
+package bleve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	blv "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/token/edgengram"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"tuongtac/search"
+)
+
+// Index is a search.Indexer on a Bleve index directory. It is safe for
+// concurrent use.
+type Index struct {
+	idx    blv.Index
+	closed atomic.Bool
+	cache  segmentCache
+}
+
+var _ search.Indexer = (*Index)(nil)
+
+// mappingVersion changes whenever the mapping or the analysis changes in a
+// way that needs documents indexed again; Open refuses an index built under
+// another version.
+const mappingVersion = "tuongtac-search-3"
+
+var versionKey = []byte("tuongtac_mapping_version")
+
+// ErrIncompatible is returned (wrapped) by Open for an index built with
+// another mapping or analysis. Delete the directory and index the threads
+// again.
+var ErrIncompatible = errors.New("search: bleve: index built by another version of the analysis; rebuild it")
+
+// maxPrefixRunes is the longest edge n-gram of a title word; longer typed
+// prefixes fall back to a prefix query.
+const maxPrefixRunes = 16
+
+// batchSize bounds one Bleve batch, so indexing a whole corpus does not build
+// one huge in-memory segment.
+const batchSize = 1000
+
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	im := blv.NewIndexMapping()
+	for _, def := range []struct {
+		name string
+		conf map[string]any
+	}{
+		{wordsAnalyzer, map[string]any{"type": custom.Name, "tokenizer": wordsTokenizer}},
+		{pairsAnalyzer, map[string]any{"type": custom.Name, "tokenizer": pairsTokenizer}},
+		{prefixAnalyzer, map[string]any{"type": custom.Name, "tokenizer": wordsTokenizer, "token_filters": []any{edgeFilter}}},
+	} {
+		if def.name == prefixAnalyzer {
+			if err := im.AddCustomTokenFilter(edgeFilter, map[string]any{
+				"type": edgengram.Name, "min": 1.0, "max": float64(maxPrefixRunes),
+			}); err != nil {
+				return nil, err
+			}
+		}
+		if err := im.AddCustomAnalyzer(def.name, def.conf); err != nil {
+			return nil, err
+		}
+	}
+	im.DefaultAnalyzer = wordsAnalyzer
+	im.ScoringModel = "bm25"
+	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
+
+	stored := &mapping.FieldMapping{Type: "text", Store: true}
+	dm := mapping.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt("text", &mapping.FieldMapping{Type: "text", Analyzer: wordsAnalyzer, Index: true})
+	dm.AddFieldMappingsAt("pairs", &mapping.FieldMapping{Type: "text", Analyzer: pairsAnalyzer, Index: true, IncludeTermVectors: true})
+	dm.AddFieldMappingsAt("title",
+		&mapping.FieldMapping{Name: "title", Type: "text", Analyzer: wordsAnalyzer, Store: true, Index: true},
+		&mapping.FieldMapping{Name: "title_prefix", Type: "text", Analyzer: prefixAnalyzer, Index: true, SkipFreqNorm: true})
+	for _, f := range []string{"answer", "body", "agency", "kind", "topic", "created", "published"} {
+		dm.AddFieldMappingsAt(f, stored)
+	}
+	dm.AddFieldMappingsAt("f", &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, SkipFreqNorm: true})
+	dm.AddFieldMappingsAt("d", &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, DocValues: true, SkipFreqNorm: true})
+	dm.AddFieldMappingsAt("state", &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Store: true, Index: true, SkipFreqNorm: true})
+	im.DefaultMapping = dm
+	return im, im.Validate()
+}
+
+// Open opens the index in dir, creating it (and dir's parents) when dir does
+// not exist yet. It returns ErrIncompatible for an index built by another
+// version of this package.
+func Open(dir string) (*Index, error) {
+	var idx blv.Index
+	_, err := os.Stat(filepath.Join(dir, "index_meta.json"))
+	switch {
+	case err == nil:
+		idx, err = blv.Open(dir)
+		if err != nil {
+			return nil, fmt.Errorf("search: bleve: open %s: %w", dir, err)
+		}
+		v, err := idx.GetInternal(versionKey)
+		if err != nil || string(v) != mappingVersion {
+			idx.Close()
+			return nil, fmt.Errorf("search: bleve: open %s: found %q, want %q: %w", dir, v, mappingVersion, ErrIncompatible)
+		}
+	case errors.Is(err, os.ErrNotExist):
+		m, err := newMapping()
+		if err != nil {
+			return nil, fmt.Errorf("search: bleve: mapping: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
+			return nil, fmt.Errorf("search: bleve: create %s: %w", dir, err)
+		}
+		idx, err = blv.New(dir, m)
+		if err != nil {
+			return nil, fmt.Errorf("search: bleve: create %s: %w", dir, err)
+		}
+		if err := idx.SetInternal(versionKey, []byte(mappingVersion)); err != nil {
+			idx.Close()
+			return nil, fmt.Errorf("search: bleve: create %s: %w", dir, err)
+		}
+	default:
+		return nil, fmt.Errorf("search: bleve: open %s: %w", dir, err)
+	}
+	return &Index{idx: idx}, nil
+}
+
+func (ix *Index) check() error {
+	if ix.closed.Load() {
+		return fmt.Errorf("search: bleve: %w", search.ErrClosed)
+	}
+	return nil
+}
+
+// Index adds or replaces docs, in batches of batchSize; ctx is checked between
+// batches.
+func (ix *Index) Index(ctx context.Context, docs ...search.Doc) error {
+	if err := ix.check(); err != nil {
+		return err
+	}
+	for len(docs) > 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("search: bleve: index: %w", err)
+		}
+		n := min(len(docs), batchSize)
+		b := ix.idx.NewBatch()
+		for _, d := range docs[:n] {
+			if d.ID == "" {
+				return errors.New("search: bleve: index: document without id")
+			}
+			if err := b.Index(d.ID, fields(d)); err != nil {
+				return fmt.Errorf("search: bleve: index %s: %w", d.ID, err)
+			}
+		}
+		if err := ix.idx.Batch(b); err != nil {
+			return fmt.Errorf("search: bleve: index: %w", err)
+		}
+		docs = docs[n:]
+	}
+	return nil
+}
+
+// Prefixes of the values of the filter field "f".
+const (
+	scopePrefix = "s:"
+	kindPrefix  = "k:"
+	topicPrefix = "t:"
+	yearPrefix  = "y:"
+	monthPrefix = "m:"
+)
+
+// monthKey is the layout of month terms: text order is time order.
+const monthKey = "2006-01"
+
+// timeKey is the layout of the sort key "d": fixed width, so text order is
+// time order.
+const timeKey = "2006-01-02T15:04:05.000"
+
+func fields(d search.Doc) map[string]any {
+	sortTime := d.SortTime().UTC()
+	f := make([]string, 0, len(d.Scope)+4)
+	for _, s := range d.Scope {
+		f = append(f, scopePrefix+s)
+	}
+	if d.Kind != "" {
+		f = append(f, kindPrefix+d.Kind)
+	}
+	if d.Topic != "" {
+		f = append(f, topicPrefix+d.Topic)
+	}
+	if d.Year != 0 {
+		f = append(f, yearPrefix+strconv.Itoa(d.Year))
+	}
+	f = append(f, monthPrefix+sortTime.Format(monthKey))
+	text := []string{d.Title, d.Answer, d.Body}
+	m := map[string]any{
+		"text":   text,
+		"pairs":  text,
+		"title":  d.Title,
+		"answer": d.Answer,
+		"body":   d.Body,
+		"f":      f,
+		"d":      sortTime.Format(timeKey),
+	}
+	set := func(k, v string) {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	set("agency", d.Agency)
+	set("kind", d.Kind)
+	set("topic", d.Topic)
+	set("state", d.State)
+	set("created", timeText(d.CreatedAt))
+	set("published", timeText(d.PublishedAt))
+	return m
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// Delete removes ids.
+func (ix *Index) Delete(ctx context.Context, ids ...string) error {
+	if err := ix.check(); err != nil {
+		return err
+	}
+	for len(ids) > 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("search: bleve: delete: %w", err)
+		}
+		n := min(len(ids), batchSize)
+		b := ix.idx.NewBatch()
+		for _, id := range ids[:n] {
+			b.Delete(id)
+		}
+		if err := ix.idx.Batch(b); err != nil {
+			return fmt.Errorf("search: bleve: delete: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// Count is the number of documents.
+func (ix *Index) Count(ctx context.Context) (int, error) {
+	if err := ix.check(); err != nil {
+		return 0, err
+	}
+	n, err := ix.idx.DocCount()
+	if err != nil {
+		return 0, fmt.Errorf("search: bleve: count: %w", err)
+	}
+	return int(n), nil
+}
+
+// Ping reports whether the index is open and readable.
+func (ix *Index) Ping(ctx context.Context) error {
+	_, err := ix.Count(ctx)
+	return err
+}
+
+// Close closes the index. Closing twice is not an error.
+func (ix *Index) Close() error {
+	if ix.closed.Swap(true) {
+		return nil
+	}
+	ix.cache.clear()
+	if err := ix.idx.Close(); err != nil {
+		return fmt.Errorf("search: bleve: close: %w", err)
+	}
+	return nil
+}

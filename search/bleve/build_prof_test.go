@@ -1,0 +1,35 @@
+package bleve_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"tuongtac/search"
+	"tuongtac/search/bleve"
+)
+
+func TestBuildProfile(t *testing.T) {
+	if os.Getenv("TT_BUILD_PROF") == "" {
+		t.Skip()
+	}
+	ix, err := bleve.Open(t.TempDir() + "/i")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	g := newGenerator(t, 1)
+	start := time.Now()
+	var docs []search.Doc
+	for n := range 20000 {
+		docs = append(docs, g.doc(n))
+		if len(docs) == 1000 {
+			if err := ix.Index(context.Background(), docs...); err != nil {
+				t.Fatal(err)
+			}
+			docs = docs[:0]
+		}
+	}
+	t.Logf("%.0f docs/s", 20000/time.Since(start).Seconds())
+}
