@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -54,6 +55,10 @@ type User struct {
 	Roles        []Role    `json:"roles"`
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Lang is the language of the officer's notices ("vi" by default).
+	Lang string `json:"lang,omitempty"`
+	// Digest collects notices into one daily message instead of one each.
+	Digest bool `json:"digest,omitempty"`
 }
 
 // PublicUser is a user as the API shows it: no password hash.
@@ -275,4 +280,29 @@ func (a *Accounts) Logout(ctx context.Context, token string) error {
 		return fmt.Errorf("agencies: logout: %w", err)
 	}
 	return nil
+}
+
+// All returns every account, for the few places that look people up by
+// agency (who to notify): officers number in the hundreds, so a walk over
+// the collection is cheaper than an index on roles.
+func (a *Accounts) All(ctx context.Context) ([]User, error) {
+	var out []User
+	after := ""
+	for {
+		page, err := a.users.Scan(ctx, after, 500)
+		if err != nil {
+			return nil, fmt.Errorf("agencies: users: %w", err)
+		}
+		if len(page) == 0 {
+			return out, nil
+		}
+		for _, d := range page {
+			var u User
+			if err := json.Unmarshal(d.JSON, &u); err != nil {
+				return nil, fmt.Errorf("agencies: user %s: %w", d.ID, err)
+			}
+			out = append(out, u)
+			after = d.ID
+		}
+	}
 }

@@ -341,12 +341,14 @@ func (s *Service) Approve(ctx context.Context, a *Actor, id string, in ApproveIn
 			if in.Private {
 				t.State = threads.StateAnsweredPrivate
 				t.Public = nil
+				threads.Notify(t, "answered_private", now)
 				return
 			}
 			t.State = threads.StatePublished
 			t.PublishedAt = threads.FormatPublishedAt(now)
 			threads.MakePublic(t, now)
 			threads.Count(t, +1, now)
+			threads.Notify(t, "published", now)
 		})
 }
 
@@ -384,6 +386,7 @@ func (s *Service) Reject(ctx context.Context, a *Actor, id, reason string) (*thr
 			t.Assignee, t.AssigneeName = "", ""
 			t.Reason = reason
 			e.Reason = reason
+			threads.Notify(t, "rejected", s.Now())
 		})
 }
 
@@ -432,6 +435,7 @@ func (s *Service) Transfer(ctx context.Context, a *Actor, id, agency, reason str
 			t.Assignee, t.AssigneeName = "", ""
 			// The new agency starts afresh: no draft or note of the old one.
 			t.Draft, t.ReturnNote = nil, ""
+			t.Outbox = append(t.Outbox, threads.OutboxEntry{ID: threads.NewID(now), Kind: "notify", Event: "transferred", At: now, FromAgency: e.FromAgency})
 			t.DueAt = s.Calendar.AddWorkingDays(now, target.SLAWorkingDays)
 		})
 }

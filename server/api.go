@@ -35,6 +35,10 @@ func (a *App) routes(app *fiber.App) {
 
 	admin := api.Group("/admin", noStore, a.requireSession, a.requireCSRF)
 	admin.Post("/users", a.apiCreateUser)
+	admin.Get("/mail", a.apiMailList)
+	for _, act := range []string{"requeue", "mark-sent", "discard"} {
+		admin.Post("/mail/:id/"+act, a.apiMailAction(act))
+	}
 
 	mod := api.Group("/moderation", noStore, a.requireSession, a.requireCSRF)
 	mod.Get("/queue", a.apiQueue)
@@ -44,6 +48,7 @@ func (a *App) routes(app *fiber.App) {
 
 	a.chatRoutes(app)
 	a.consultationRoutes(app)
+	a.mailRoutes(app)
 	a.pageRoutes(app)
 }
 

@@ -18,6 +18,7 @@ import (
 	"tuongtac/chat"
 	"tuongtac/consultation"
 	"tuongtac/moderation"
+	"tuongtac/notifications"
 	"tuongtac/problem"
 	"tuongtac/store"
 	"tuongtac/store/mongo"
@@ -37,6 +38,8 @@ type App struct {
 	mod      *moderation.Service
 	accounts *agencies.Accounts
 	indexes  threads.Indexes
+	mail     *notifications.Service
+	mailer   notifications.Mailer
 	fiber    *fiber.App
 	// chat is the live chat (server/chat.go).
 	chat *chatParts
@@ -83,6 +86,7 @@ func Migrations() []store.Migration {
 	var ms []store.Migration
 	ms = append(ms, threads.Migrations()...)
 	ms = append(ms, agencies.Migrations()...)
+	ms = append(ms, notifications.Migrations()...)
 	ms = append(ms, store.Migration{ID: "server-0001-settings", Steps: []store.Step{store.CreateCollection("settings")}})
 	ms = append(ms, chat.Migrations()...)
 	ms = append(ms, consultation.Migrations()...)
@@ -115,11 +119,16 @@ func NewApp(ctx context.Context, cfg Config, db store.DB, log *slog.Logger) (*Ap
 	if err != nil {
 		return nil, err
 	}
+	mail, mailer, err := openMail(db, cfg)
+	if err != nil {
+		closeIndexes(ix)
+		return nil, fmt.Errorf("mail: %w", err)
+	}
 	ts := threads.NewStore(db)
 	ts.SetIndexes(ix)
 	a := &App{
-		indexes: ix,
-		cfg:     cfg, log: log, db: db, tree: tree, cal: cal,
+		indexes: ix, mail: mail, mailer: mailer,
+		cfg: cfg, log: log, db: db, tree: tree, cal: cal,
 		threads:      threads.NewService(ts, tree, cal),
 		mod:          moderation.New(ts, tree, cal),
 		accounts:     agencies.NewAccounts(db, tree, params),
@@ -134,6 +143,7 @@ func NewApp(ctx context.Context, cfg Config, db store.DB, log *slog.Logger) (*Ap
 		return nil, err
 	}
 	a.threads.Secret = a.ipSalt
+	ts.SetNotifier(notifier{a})
 	if err := a.bootstrap(ctx); err != nil {
 		return nil, err
 	}
@@ -147,7 +157,12 @@ func NewApp(ctx context.Context, cfg Config, db store.DB, log *slog.Logger) (*Ap
 
 // Close releases what the App opened (the search indexes); the caller
 // closes the store.
-func (a *App) Close() error { return closeIndexes(a.indexes) }
+func (a *App) Close() error { return errors.Join(closeIndexes(a.indexes), a.mailer.Close()) }
+
+// mailWorker sends the mail outbox, with the officers' daily digest at 07:00.
+func (a *App) mailWorker() *notifications.Worker {
+	return &notifications.Worker{Service: a.mail, Mailer: a.mailer, Log: a.log, DigestAt: "07:00"}
+}
 
 // outbox is the worker that finishes follow-up work a stopped process left.
 func (a *App) outbox() *threads.Worker {

@@ -22,6 +22,7 @@ type Config struct {
 	BaseURL        string
 	TrustedProxies []string
 	SMTPURL        string
+	MailFrom       string
 	NATSURL        string
 	MeiliURL       string
 	MeiliAPIKey    string
@@ -86,6 +87,7 @@ func Flags(fs *flag.FlagSet) *Config {
 	})
 	c.TrustedProxies = splitList(env("TRUSTED_PROXIES"))
 	fs.StringVar(&c.SMTPURL, "smtp-url", env("SMTP_URL"), "SMTP relay URL; empty writes mail to the data dir (SMTP_URL)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM"), "sender of notices, \"Name <address>\" (MAIL_FROM)")
 	fs.StringVar(&c.NATSURL, "nats-url", env("NATS_URL"), "NATS URL for fan-out between instances (NATS_URL)")
 	fs.StringVar(&c.MeiliURL, "meili-url", env("MEILI_URL"), "Meilisearch URL; empty uses the embedded index (MEILI_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")

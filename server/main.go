@@ -109,6 +109,10 @@ func serve(ctx context.Context, args []string, logw io.Writer) error {
 	defer app.Close()
 	log.Info("serving", slog.String("addr", cfg.Addr), slog.String("store", db.Kind()), slog.String("base_url", cfg.BaseURL))
 	go app.outbox().Run(ctx)
+	mailDone := make(chan struct{})
+	go func() { app.mailWorker().Run(ctx); close(mailDone) }()
+	defer func() { <-mailDone }() // let a send in progress finish before closing the mailer
+	go app.remind(ctx)
 	go app.consultWorker().Run(ctx)
 	go app.chat.svc.Run(ctx)
 	defer app.chat.svc.Close()

@@ -29,7 +29,7 @@ var modActions = []string{"claim", "release", "answer", "approve", "return", "re
 
 // openAPIJSON is the marshalled document, served as is.
 var openAPIJSON = func() []byte {
-	b, err := json.Marshal(openAPIDocument())
+	b, err := json.Marshal(withConsultationAPI(openAPIDocument()))
 	if err != nil {
 		panic(fmt.Sprintf("openapi: %v", err))
 	}
@@ -120,6 +120,16 @@ func oaResponses(ok oaMap, errs ...string) oaMap {
 		ok[status] = oaRef("responses", oaErrorResponses[status])
 	}
 	return ok
+}
+
+// oaMailAction documents one admin action on a mail message.
+func oaMailAction(id, desc string) oaMap {
+	return oaMap{
+		"parameters": []oaMap{{"name": "id", "in": "path", "required": true, "description": "The message's id.", "schema": oaMap{"type": "string"}}},
+		"post": oaWith(oaOp("admin", id, desc, "Province administrators only.",
+			oaResponses(oaMap{"200": oaJSON("The message.", oaMap{"type": "object"})}, "401", "403", "404", "409")),
+			oaMap{"security": oaSessionCSRF}),
+	}
 }
 
 // oaErrorResponses names the shared error response of each status.
@@ -615,6 +625,16 @@ func openAPIPaths() oaMap {
 			oaResponses(oaMap{"201": oaJSON("Created.", oaSchema("PublicUser"))}, "400", "401", "403", "409", "413", "415")),
 			oaMap{"security": oaSessionCSRF, "requestBody": oaBody("The account.", true, oaSchema("NewUser"))})},
 
+		"/api/v1/admin/mail": oaMap{"get": oaWith(oaOp("admin", "listMail", "The mail outbox's problem letters",
+			"Province administrators: messages in a state (default dead: refused too often; uncertain: a crash at the moment of sending, "+
+				"so it may or may not have arrived), with counts per state. Bodies of sent mail are not kept.",
+			oaResponses(oaMap{"200": oaJSON("The messages and the counts.", oaMap{"type": "object"})}, "401", "403")),
+			oaMap{"security": oaSessionOnly, "parameters": []oaMap{
+				{"name": "state", "in": "query", "required": false, "description": "held, queued, sending, committing, sent, dead, uncertain or cancelled.", "schema": oaMap{"type": "string"}},
+			}})},
+		"/api/v1/admin/mail/{id}/requeue":   oaMailAction("requeueMail", "Send a dead or uncertain message again (same Message-ID)."),
+		"/api/v1/admin/mail/{id}/mark-sent": oaMailAction("markMailSent", "Record that an uncertain message did arrive."),
+		"/api/v1/admin/mail/{id}/discard":   oaMailAction("discardMail", "Give up on a message."),
 		"/api/v1/threads/suggest": oaMap{"get": oaWith(oaOp("public", "suggestThreads", "Titles as the person types",
 			"Published titles whose words start with what is typed in q (diacritics optional; every word but the last complete). "+
 				"Takes the list's agency, kind, topic and year filters.",

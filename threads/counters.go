@@ -141,6 +141,8 @@ func (s *Store) Drain(ctx context.Context, id string) error {
 				err = s.index(ctx, t)
 				indexed = err == nil
 			}
+		case e.Kind == "notify" && s.notifier != nil:
+			err = s.notifier.ThreadEvent(ctx, t, e)
 		default:
 			continue
 		}

@@ -27,6 +27,24 @@ type Indexes struct {
 	Officer search.Indexer
 }
 
+// Notifier hears of thread events written as "notify" outbox entries:
+// submitted, transferred, published, answered_private, rejected. It must be
+// idempotent by entry id: a crash can deliver an entry twice.
+type Notifier interface {
+	ThreadEvent(ctx context.Context, t *Thread, e OutboxEntry) error
+}
+
+// SetNotifier connects the notifier. Without one "notify" entries wait.
+func (s *Store) SetNotifier(n Notifier) { s.notifier = n }
+
+// Notify records event for t's asker and officers, in the same write as
+// the change it tells of.
+func Notify(t *Thread, event string, now time.Time) OutboxEntry {
+	e := OutboxEntry{ID: NewID(now), Kind: "notify", Event: event, At: now}
+	t.Outbox = append(t.Outbox, e)
+	return e
+}
+
 // SetIndexes connects the search indexes. Without them "index" entries wait.
 func (s *Store) SetIndexes(ix Indexes) { s.indexes = ix }
 

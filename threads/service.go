@@ -241,6 +241,8 @@ func (s *Service) Submit(ctx context.Context, in Input, meta Meta, pre problem.F
 	}
 	t.AppendAudit(AuditEntry{At: now, Actor: "citizen", Action: "submitted", To: StateQueued, ToAgency: in.Agency})
 	Reindex(t, now)
+	Notify(t, "submitted", now)
+	t.Outbox[len(t.Outbox)-1].Code = code // for the receipt email only
 	t.Touch(now)
 	key := dedupKey(in)
 	if err := s.Store.claimDedup(ctx, key, t.ID, now, DedupWindow); err != nil {

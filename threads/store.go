@@ -47,6 +47,7 @@ type Store struct {
 	dedup    store.Collection
 	counters store.Collection
 	indexes  Indexes
+	notifier Notifier
 	// wake, if set, tells the outbox worker new work is waiting.
 	wake chan struct{}
 }

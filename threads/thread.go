@@ -197,6 +197,11 @@ type OutboxEntry struct {
 	Delta      int64    `json:"delta,omitempty"`
 	ThreadKind string   `json:"thread_kind,omitempty"`
 	Agencies   []string `json:"agencies,omitempty"`
+	// Code is the tracking code, carried only by the "notify" entry of a
+	// submission (the receipt email) and gone with the entry once drained.
+	Code string `json:"code,omitempty"`
+	// FromAgency is the agency a transfer came from, for its notices.
+	FromAgency string `json:"from_agency,omitempty"`
 }
 
 // Card is a queue row: what an officer needs to pick the next thread.
