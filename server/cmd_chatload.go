@@ -217,7 +217,7 @@ func idleRun(ctx context.Context, srv *child, n int) (idleResult, error) {
 	if err != nil {
 		return idleResult{}, err
 	}
-	agencies := []string{"ubnd-tinh", "sotttt", "soyte", "longxuyen", "myhoa.longxuyen"}
+	agencies := []string{"ubnd-tinh", "sotttt", "soyt", "longxuyen", "myhoa.longxuyen"}
 	conns := make([]*websocket.Conn, n)
 	var failed atomic.Int64
 	var next atomic.Int64
@@ -237,7 +237,7 @@ func idleRun(ctx context.Context, srv *child, n int) (idleResult, error) {
 					continue
 				}
 				_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
-				if _, _, err := ws.ReadMessage(); err != nil { // the welcome
+				if _, b, err := ws.ReadMessage(); err != nil || !bytes.Contains(b, []byte(`"type":"welcome"`)) {
 					failed.Add(1)
 					ws.Close()
 					continue

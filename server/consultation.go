@@ -637,10 +637,10 @@ type unitView struct {
 	// comment count and take comments.
 	Countable bool
 	Count     int64
-	Total    int64
-	Comments []consultation.CommentView
-	Form     *commentForm
-	Children []*unitView
+	Total     int64
+	Comments  []consultation.CommentView
+	Form      *commentForm
+	Children  []*unitView
 }
 
 type consultPageData struct {
@@ -920,8 +920,50 @@ func (a *App) pageConsultationChanges(c *fiber.Ctx) error {
 
 type consultSynthesisData struct {
 	S       *consultation.Synthesis
+	Groups  []synthesisGroup
 	Preview bool
 	URL     string
+}
+
+// synthesisGroup is a group of the synthesis named in the reader's
+// language, its comments numbered through the whole report.
+type synthesisGroup struct {
+	N      int
+	Cite   string
+	Title  string
+	Counts consultation.Tally
+	Items  []synthesisItem
+}
+
+type synthesisItem struct {
+	consultation.SynthesisItem
+	N    int
+	Cite string
+}
+
+// synthesisData numbers the report's comments and names its parts in lang.
+func synthesisData(s *consultation.Synthesis, lang string) consultSynthesisData {
+	d := consultSynthesisData{S: s}
+	n := 0
+	for i, g := range s.Groups {
+		sg := synthesisGroup{N: i + 1, Cite: g.Citation, Title: g.Title, Counts: g.Counts}
+		if lang == "en" {
+			sg.Cite = g.CitationEN
+		}
+		for _, it := range g.Comments {
+			n++
+			cite := it.Citation
+			if lang == "en" {
+				cite = it.CitationEN
+			}
+			if cite == "" {
+				cite = it.Anchor
+			}
+			sg.Items = append(sg.Items, synthesisItem{SynthesisItem: it, N: n, Cite: cite})
+		}
+		d.Groups = append(d.Groups, sg)
+	}
+	return d
 }
 
 func (a *App) pageConsultationSynthesis(c *fiber.Ctx) error {
@@ -929,7 +971,8 @@ func (a *App) pageConsultationSynthesis(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := consultSynthesisData{S: s, URL: strings.TrimRight(a.cfg.BaseURL, "/") + "/consultations/" + url.PathEscape(s.Consultation) + "/synthesis"}
+	d := synthesisData(s, langOf(c))
+	d.URL = strings.TrimRight(a.cfg.BaseURL, "/") + "/consultations/" + url.PathEscape(s.Consultation) + "/synthesis"
 	return a.render(c, fiber.StatusOK, "consultation_synthesis", a.page(c, "consultations", i18n.T(langOf(c), "consultation.synthesis.heading")+" — "+s.Title, d))
 }
 
@@ -1174,7 +1217,8 @@ func (a *App) pageConsoleSynthesis(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := consultSynthesisData{S: s, Preview: !s.Published}
+	d := synthesisData(s, langOf(c))
+	d.Preview = !s.Published
 	title := i18n.T(langOf(c), "consultation.synthesis.preview") + " — " + s.Title
 	return a.render(c, fiber.StatusOK, "consultation_synthesis", a.consolePage(c, a.session(c), title, d))
 }

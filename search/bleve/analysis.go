@@ -1,6 +1,7 @@
 package bleve
 
 import (
+	"bytes"
 	"unsafe"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -21,6 +22,13 @@ const (
 
 // pairSeparator joins the two words of a pair term.
 const pairSeparator = " "
+
+// fieldBreak separates title, answer and body in the single "text" and
+// "pairs" values (one value rather than an array: Bleve merges array values'
+// token frequencies at a noticeable cost). It is a word separator for Scan,
+// and no pair spans it, so no phrase runs from a title into a body. Stored
+// text never contains it: vntext.Clean turns U+2029 into a line break.
+const fieldBreak = "\u2029"
 
 func init() {
 	for name, t := range map[string]analysis.Tokenizer{wordsTokenizer: words{}, pairsTokenizer: pairs{}} {
@@ -67,9 +75,9 @@ func (pairs) Tokenize(input []byte) analysis.TokenStream {
 	toks := make([]analysis.Token, 0, len(input)/5+1)
 	arena := make([]byte, 0, 2*len(input)+16)
 	var prev []byte
-	prevStart := -1
+	prevStart, prevEnd := -1, 0
 	scan(input, func(term []byte, start, end int) {
-		if prevStart >= 0 {
+		if prevStart >= 0 && !bytes.Contains(input[prevEnd:start], breakBytes) {
 			off := len(arena)
 			arena = append(arena, prev...)
 			arena = append(arena, pairSeparator...)
@@ -83,10 +91,12 @@ func (pairs) Tokenize(input []byte) analysis.TokenStream {
 			})
 		}
 		prev = append(prev[:0], term...)
-		prevStart = start
+		prevStart, prevEnd = start, end
 	})
 	return stream(toks)
 }
+
+var breakBytes = []byte(fieldBreak)
 
 func stream(toks []analysis.Token) analysis.TokenStream {
 	s := make(analysis.TokenStream, len(toks))

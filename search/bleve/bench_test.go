@@ -158,7 +158,7 @@ func setup(b *testing.B) *benchEnv {
 		ctx := context.Background()
 		if n, _ := ix.Count(ctx); n != benchDocs {
 			start := time.Now()
-			each(b, 1000, func(docs []search.Doc) {
+			each(b, 10000, func(docs []search.Doc) {
 				if err := ix.Index(ctx, docs...); err != nil && env.err == nil {
 					env.err = err
 				}

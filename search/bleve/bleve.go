@@ -9,13 +9,13 @@
 //
 // The layout is chosen for speed at 100,000 threads, where a common word
 // matches half of them (BenchmarkSearch100k):
-//   - title, answer and body are indexed together as one array field "text",
-//     so a word is one posting-list walk rather than a disjunction over three
+//   - title, answer and body are indexed together as one field "text", so a
+//     word is one posting-list walk rather than a disjunction over three
 //     fields;
 //   - the same text is indexed as pairs of adjacent words ("pairs"), so a
 //     two-word phrase is one term and a longer phrase a positional match over
-//     pair terms, far rarer than single syllables (Bleve never matches across
-//     array elements, so a phrase never spans title and body);
+//     pair terms, far rarer than single syllables (no pair spans two of
+//     title, answer and body, so neither does a phrase);
 //   - the title is indexed again on its own and matched as an optional,
 //     boosted clause, which puts title matches first (BM25);
 //   - kind, topic, year, month and every agency of the scope are values of one
@@ -37,6 +37,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/token/edgengram"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"golang.org/x/sync/errgroup"
 
 	"tuongtac/search"
 )
@@ -63,7 +65,7 @@ var _ search.Indexer = (*Index)(nil)
 // mappingVersion changes whenever the mapping or the analysis changes in a
 // way that needs documents indexed again; Open refuses an index built under
 // another version.
-const mappingVersion = "tuongtac-search-3"
+const mappingVersion = "tuongtac-search-4"
 
 var versionKey = []byte("tuongtac_mapping_version")
 
@@ -168,32 +170,96 @@ func (ix *Index) check() error {
 	return nil
 }
 
-// Index adds or replaces docs, in batches of batchSize; ctx is checked between
-// batches.
+// Index adds or replaces docs. Large calls (a rebuild) are split into
+// batches of batchSize built in parallel, one per CPU: building a segment is
+// single-threaded in Bleve. When an ID occurs twice, the later document wins.
+// ctx is checked between batches.
 func (ix *Index) Index(ctx context.Context, docs ...search.Doc) error {
 	if err := ix.check(); err != nil {
 		return err
 	}
+	for _, d := range docs {
+		if d.ID == "" {
+			return errors.New("search: bleve: index: document without id")
+		}
+	}
+	if len(docs) > batchSize {
+		docs = lastByID(docs)
+	}
+	var batches [][]search.Doc
 	for len(docs) > 0 {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("search: bleve: index: %w", err)
-		}
 		n := min(len(docs), batchSize)
-		b := ix.idx.NewBatch()
-		for _, d := range docs[:n] {
-			if d.ID == "" {
-				return errors.New("search: bleve: index: document without id")
-			}
-			if err := b.Index(d.ID, fields(d)); err != nil {
-				return fmt.Errorf("search: bleve: index %s: %w", d.ID, err)
-			}
-		}
-		if err := ix.idx.Batch(b); err != nil {
-			return fmt.Errorf("search: bleve: index: %w", err)
-		}
+		batches = append(batches, docs[:n])
 		docs = docs[n:]
 	}
+	workers := min(len(batches), runtime.GOMAXPROCS(0), 4)
+	if workers <= 1 {
+		for _, b := range batches {
+			if err := ix.batch(ctx, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	next := make(chan []search.Doc)
+	for range workers {
+		g.Go(func() error {
+			for b := range next {
+				if err := ix.batch(ctx, b); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(next)
+		for _, b := range batches {
+			select {
+			case next <- b:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+func (ix *Index) batch(ctx context.Context, docs []search.Doc) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("search: bleve: index: %w", err)
+	}
+	b := ix.idx.NewBatch()
+	for _, d := range docs {
+		if err := b.Index(d.ID, fields(d)); err != nil {
+			return fmt.Errorf("search: bleve: index %s: %w", d.ID, err)
+		}
+	}
+	if err := ix.idx.Batch(b); err != nil {
+		return fmt.Errorf("search: bleve: index: %w", err)
+	}
 	return nil
+}
+
+// lastByID drops every document that a later one with the same ID replaces,
+// so that parallel batches cannot apply an older version last.
+func lastByID(docs []search.Doc) []search.Doc {
+	last := make(map[string]int, len(docs))
+	for i, d := range docs {
+		last[d.ID] = i
+	}
+	if len(last) == len(docs) {
+		return docs
+	}
+	out := make([]search.Doc, 0, len(last))
+	for i, d := range docs {
+		if last[d.ID] == i {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Prefixes of the values of the filter field "f".
@@ -228,7 +294,7 @@ func fields(d search.Doc) map[string]any {
 		f = append(f, yearPrefix+strconv.Itoa(d.Year))
 	}
 	f = append(f, monthPrefix+sortTime.Format(monthKey))
-	text := []string{d.Title, d.Answer, d.Body}
+	text := d.Title + fieldBreak + d.Answer + fieldBreak + d.Body
 	m := map[string]any{
 		"text":   text,
 		"pairs":  text,

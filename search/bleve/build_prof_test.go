@@ -24,7 +24,7 @@ func TestBuildProfile(t *testing.T) {
 	var docs []search.Doc
 	for n := range 20000 {
 		docs = append(docs, g.doc(n))
-		if len(docs) == 1000 {
+		if len(docs) == 10000 {
 			if err := ix.Index(context.Background(), docs...); err != nil {
 				t.Fatal(err)
 			}
