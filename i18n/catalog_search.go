@@ -30,5 +30,12 @@ var searchCatalog = map[string][2]string{
 	"mail.unsub_ask":         {"Bấm nút dưới đây để không nhận thêm email nào từ cổng tương tác.", "Press the button to receive no more emails from the portal."},
 	"mail.unsub_button":      {"Ngừng nhận email", "Stop all emails"},
 	"mail.unsub_done":        {"Bạn sẽ không nhận thêm email nào từ chúng tôi.", "You will receive no more emails from us."},
+	"mail.follow_title":      {"Theo dõi câu hỏi", "Follow this question"},
+	"mail.follow_confirm":    {"Chúng tôi đã gửi liên kết xác nhận đến email của bạn. Bạn sẽ nhận cập nhật sau khi xác nhận.", "We sent a confirmation link to your address. Updates start once you confirm it."},
+	"mail.follow_done":       {"Bạn đang theo dõi câu hỏi này. Mỗi email đều có liên kết để ngừng nhận.", "You follow this question. Every email has a link to stop."},
+	"mail.follow_bad":        {"Địa chỉ email không hợp lệ.", "That email address is not valid."},
+	"thread.follow":          {"Nhận cập nhật qua email", "Get updates by email"},
+	"thread.follow_hint":     {"Email của bạn không được công khai. Bạn cần xác nhận địa chỉ trước.", "Your address is never shown. You confirm it first."},
+	"thread.follow_button":   {"Theo dõi", "Follow"},
 	"search.officer_heading": {"Tìm trong câu hỏi của cơ quan", "Search your agencies' threads"},
 }

@@ -456,5 +456,6 @@ func (s *Service) Archive(ctx context.Context, a *Actor, id, reason string) (*th
 			}
 			t.State = threads.StateArchived
 			e.Reason = reason
+			threads.Notify(t, "archived", s.Now())
 		})
 }

@@ -27,6 +27,7 @@ func (a *App) routes(app *fiber.App) {
 	api.Get("/threads", a.apiListThreads)
 	api.Get("/threads/suggest", a.apiSuggest)
 	api.Get("/threads/:id", a.apiGetThread)
+	api.Post("/threads/:id/follow", a.apiFollow)
 	api.Get("/track/:code", a.apiTrack)
 
 	api.Post("/auth/login", noStore, a.apiLogin)

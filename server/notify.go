@@ -98,6 +98,11 @@ func (n notifier) ThreadEvent(ctx context.Context, t *threads.Thread, e threads.
 		}
 	case "rejected":
 		citizen = notifications.TmplRejected
+	case "archived":
+		// Followers hear that a thread they follow was withdrawn.
+		if _, err := n.a.mail.NotifyFollowers(ctx, e.ID, t.ID, notifications.TmplFollowedUpdate, data); err != nil {
+			errs = append(errs, err)
+		}
 	default:
 		return nil
 	}
@@ -222,6 +227,7 @@ func (a *App) mailRoutes(app *fiber.App) {
 	app.Get("/unsubscribe/:token", a.pageUnsubscribe)
 	// No CSRF token: mail programs post List-Unsubscribe=One-Click without cookies.
 	app.Post("/unsubscribe/:token", a.pageUnsubscribe)
+	app.Post("/threads/:id/follow", a.pageFollow)
 }
 
 func (a *App) mailPage(c *fiber.Ctx, status int, titleKey, bodyKey, action, button string) error {
@@ -321,4 +327,60 @@ func (a *App) requireRootAdmin(c *fiber.Ctx) error {
 		return problem.Forbidden()
 	}
 	return nil
+}
+
+// apiFollow lets anyone follow a published thread by email (Article 7.1.b):
+// updates start once the address is confirmed.
+func (a *App) apiFollow(c *fiber.Ctx) error {
+	m, err := object(c)
+	if err != nil {
+		return err
+	}
+	var email, lang string
+	var f problem.Fields
+	str(m, "email", &email, &f)
+	str(m, "lang", &lang, &f)
+	if email == "" {
+		f.Add("email", "field.required")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if _, err := a.threads.GetPublic(c.UserContext(), c.Params("id")); err != nil {
+		return err
+	}
+	if err := a.submitAllowed(c); err != nil {
+		return err
+	}
+	verified, err := a.mail.Follow(c.UserContext(), email, i18n.Lang(lang), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	status := "following"
+	if !verified {
+		status = "confirm_email"
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": status})
+}
+
+// pageFollow is the thread page's follow form, without JavaScript.
+func (a *App) pageFollow(c *fiber.Ctx) error {
+	lang := langOf(c)
+	if _, err := a.threads.GetPublic(c.UserContext(), c.Params("id")); err != nil {
+		return err
+	}
+	if err := a.submitAllowed(c); err != nil {
+		return err
+	}
+	verified, err := a.mail.Follow(c.UserContext(), c.FormValue("email"), lang, c.Params("id"))
+	if problem.Is(err, problem.KindValidation) {
+		return a.mailPage(c, fiber.StatusBadRequest, "mail.follow_title", "mail.follow_bad", "", "")
+	}
+	if err != nil {
+		return err
+	}
+	if !verified {
+		return a.mailPage(c, fiber.StatusOK, "mail.follow_title", "mail.follow_confirm", "", "")
+	}
+	return a.mailPage(c, fiber.StatusOK, "mail.follow_title", "mail.follow_done", "", "")
 }

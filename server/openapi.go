@@ -635,6 +635,19 @@ func openAPIPaths() oaMap {
 		"/api/v1/admin/mail/{id}/requeue":   oaMailAction("requeueMail", "Send a dead or uncertain message again (same Message-ID)."),
 		"/api/v1/admin/mail/{id}/mark-sent": oaMailAction("markMailSent", "Record that an uncertain message did arrive."),
 		"/api/v1/admin/mail/{id}/discard":   oaMailAction("discardMail", "Give up on a message."),
+		"/api/v1/threads/{id}/follow": oaMap{
+			"parameters": []oaMap{{"name": "id", "in": "path", "required": true, "description": "A published thread's id.", "schema": oaMap{"type": "string"}}},
+			"post": oaWith(oaOp("public", "followThread", "Follow a published thread by email",
+				"Social feature (Article 7.1.b): updates on the thread go to the address once it is confirmed. "+
+					"status is following, or confirm_email when a confirmation link was sent first.",
+				oaResponses(oaMap{"202": oaJSON("Recorded.", oaObject("The follow.", []string{"status"}, oaMap{
+					"status": oaEnum("following or confirm_email.", []string{"following", "confirm_email"}),
+				}))}, "400", "404", "415", "429")),
+				oaMap{"requestBody": oaBody("Who follows.", true, oaObject("A follower.", []string{"email"}, oaMap{
+					"email": oaString("The follower's address (kept private)."),
+					"lang":  oaEnum("Language of the updates.", []string{"vi", "en"}),
+				}))}),
+		},
 		"/api/v1/threads/suggest": oaMap{"get": oaWith(oaOp("public", "suggestThreads", "Titles as the person types",
 			"Published titles whose words start with what is typed in q (diacritics optional; every word but the last complete). "+
 				"Takes the list's agency, kind, topic and year filters.",
@@ -673,6 +686,9 @@ func openAPIPaths() oaMap {
 				oaResponses(oaMap{"200": oaJSON("The thread.", oaSchema("Thread"))}, "401", "403", "404")),
 				oaMap{"security": oaSessionOnly}),
 		},
+	}
+	for p, v := range openAPIChatPaths() {
+		paths[p] = v
 	}
 	for name, op := range openAPIActions() {
 		paths["/api/v1/moderation/threads/{id}/"+name] = oaMap{"parameters": threadID, "post": op}
