@@ -224,7 +224,10 @@ func (s *Service) ServeCitizen(ws *websocket.Conn, p CitizenParams) {
 	defer s.hub.remove(c)
 	ctx := context.Background()
 
-	ch, resumed, code := s.openChat(ctx, c, &p)
+	var ch *Chat
+	var resumed bool
+	var code int
+	shallow(func() { ch, resumed, code = s.openChat(ctx, c, &p) })
 	if code != 0 {
 		c.Close(code)
 		return
@@ -243,7 +246,10 @@ func (s *Service) ServeCitizen(ws *websocket.Conn, p CitizenParams) {
 	}{TypeWelcome, ch.ID, p.Token, ch.Agency, ch.State, online, resumed}))
 	s.hub.addCitizen(c, online)
 	defer s.hub.removeCitizen(c)
-	err := s.hub.join(ctx, c, ch.ID, after, false, func() [][]byte { return s.stateFrames(ctx, ch.ID) })
+	var err error
+	shallow(func() {
+		err = s.hub.join(ctx, c, ch.ID, after, false, func() [][]byte { return s.stateFrames(ctx, ch.ID) })
+	})
 	if err != nil {
 		s.log.Error("chat: join", slog.String("chat", ch.ID), slog.String("error", err.Error()))
 		c.Close(CloseInternal)
@@ -396,6 +402,14 @@ func (s *Service) ServeOfficer(ws *websocket.Conn, o *Officer, p OfficerParams) 
 
 	// Listening started before these reads, so no chat falls between them
 	// (a chat may come twice: consoles key them by chat_id).
+	shallow(func() { s.announce(ctx, c, o, scopes) })
+	c.Send(s.officerPresenceFrame(o))
+	s.readLoop(c, s.officerFrame)
+}
+
+// announce sends a console the chats waiting in its agencies and those the
+// officer holds.
+func (s *Service) announce(ctx context.Context, c *Conn, o *Officer, scopes []string) {
 	for _, a := range scopes {
 		list, err := s.store.Queued(ctx, s.tree.ScopeField(a), a, s.cfg.ListLimit)
 		if err != nil {
@@ -411,8 +425,6 @@ func (s *Service) ServeOfficer(ws *websocket.Conn, o *Officer, p OfficerParams) 
 			c.Send(mustJSON(chatEvent{Type: TypeChatActive, ChatID: ch.ID, Agency: ch.Agency, At: ch.AcceptedAt}))
 		}
 	}
-	c.Send(s.officerPresenceFrame(o))
-	s.readLoop(c, s.officerFrame)
 }
 
 // readLoop reads frames until the connection ends. Every frame spends a
@@ -439,10 +451,25 @@ func (s *Service) readLoop(c *Conn, handle func(ctx context.Context, c *Conn, f 
 			}
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		handle(ctx, c, &f)
-		cancel()
+		shallow(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			handle(ctx, c, &f)
+		})
 	}
+}
+
+// shallow runs f on a goroutine of its own and waits for it. The store's
+// calls (SQLite's above all) need deep stacks; run on a connection's reader,
+// they would leave it holding a grown stack while it sits idle, and idle
+// connections are the many.
+func shallow(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
 }
 
 // sendError sends an error frame in the connection's language.

@@ -80,13 +80,31 @@ func Mask(text string, names ...string) string {
 var groupedIDRE = regexp.MustCompile(`(?:^|[^\p{L}\p{N}.\-])(0\d{2}[.\-]\d{3}[.\-]\d{3}[.\-]\d{3}|\d{3}-\d{3}-\d{3})(?:$|[^\p{L}\p{N}]|[.\-][^\p{N}]|[.\-]$)`)
 
 func findGroupedIDs(text string, spans []span) []span {
-	if !strings.ContainsAny(text, ".-") {
-		return spans
+	if !hasGroupedDigits(text) {
+		return spans // the common case, without touching the regexp engine
 	}
 	for _, m := range groupedIDRE.FindAllStringSubmatchIndex(text, -1) {
 		spans = append(spans, span{m[2], m[3]})
 	}
 	return spans
+}
+
+// hasGroupedDigits reports whether text has three digits, a dot or dash,
+// and a digit in a row: the only way a grouped ID number can start.
+func hasGroupedDigits(text string) bool {
+	run := 0
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c >= '0' && c <= '9':
+			run++
+		case (c == '.' || c == '-') && run >= 3 && i+1 < len(text) && text[i+1] >= '0' && text[i+1] <= '9':
+			return true
+		default:
+			run = 0
+		}
+	}
+	return false
 }
 
 // span is a byte range [start, end) of text to mask.

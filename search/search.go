@@ -45,9 +45,10 @@ const (
 
 // Sort orders for Query.Sort.
 const (
-	// SortRelevance ranks title matches first, then answer, then body
-	// matches. It is the default. A query without words has no relevance
-	// and is sorted as SortNewest.
+	// SortRelevance puts title matches first: threads whose title holds
+	// every word, then the others, each ranked by how well the words match
+	// (Meilisearch: title before answer before body). It is the default. A
+	// query without words has no relevance and is sorted as SortNewest.
 	SortRelevance = "relevance"
 	// SortNewest orders by PublishedAt, newest first, falling back to
 	// CreatedAt for threads that are not published (the officers' index).
@@ -159,7 +160,9 @@ type Result struct {
 // nothing else unescaped, so templates may insert them as they are
 // (template.HTML) and hostile text such as <script> stays text.
 type Hit struct {
-	ID          string
+	ID string
+	// Score is the backend's own relevance measure, for debugging: not
+	// comparable between backends or queries, zero in newest order.
 	Score       float64
 	TitleHTML   string
 	SnippetHTML string

@@ -635,3 +635,55 @@ func (a *App) pageConsoleChat(c *fiber.Ctx) error {
 	}
 	return a.render(c, fiber.StatusOK, "chat_console", a.consolePage(c, s, i18n.T(lang, "chat.console.heading"), d))
 }
+
+// openAPIChatPaths documents the chat's HTTP routes; the WebSocket protocol
+// itself is chat/PROTOCOL.md.
+func openAPIChatPaths() oaMap {
+	chatID := []oaMap{{"name": "id", "in": "path", "required": true, "description": "The chat's id (chat_id of the welcome frame).", "schema": oaMap{"type": "string"}}}
+	msgs := oaArray("The messages, in order.", oaObject("One message.", []string{"seq", "from", "body", "at"}, oaMap{
+		"seq": oaInt("Its number in the chat: 1, 2, 3… with no holes."), "from": oaEnum("Who wrote it.", []string{chat.FromCitizen, chat.FromAgency}),
+		"body": oaString("The text."), "at": oaTime("When it was stored."),
+	}))
+	transcript := oaObject("A chat's conversation.", []string{"chat_id", "agency", "state", "messages"}, oaMap{
+		"chat_id": oaString("The chat."), "agency": oaString("The agency's id."),
+		"state": oaEnum("The chat's state.", []string{chat.StateWaiting, chat.StateActive, chat.StateClosed}), "messages": msgs,
+	})
+	return oaMap{
+		"/api/v1/chats/{id}/transcript": oaMap{"parameters": chatID, "get": oaWith(oaOp("public", "getChatTranscript", "A chat's transcript",
+			"For the citizen (header X-Chat-Token with the chat's token) or an officer of its agency (session). ?format=text answers a text file (attachment) instead. "+
+				"A wrong token is 404, like an unknown chat.",
+			oaResponses(oaMap{"200": oaJSON("The conversation.", transcript)}, "404")),
+			oaMap{"parameters": []oaMap{
+				{"name": "X-Chat-Token", "in": "header", "required": false, "description": "The citizen's token.", "schema": oaMap{"type": "string"}},
+				{"name": "format", "in": "query", "required": false, "description": "text for a text file.", "schema": oaMap{"type": "string", "enum": []string{"text"}}},
+			}})},
+		"/api/v1/chats/{id}/transcript/email": oaMap{"parameters": chatID, "post": oaWith(oaOp("public", "mailChatTranscript", "Get the transcript by e-mail",
+			"The citizen asks for the conversation at an address; it is sent once the chat has ended.",
+			oaResponses(oaMap{"202": oaJSON("Noted.", oaSchema("Status"))}, "400", "404", "409", "415")),
+			oaMap{"requestBody": oaBody("The token and the address.", true, oaObject("", []string{"token", "email"}, oaMap{
+				"token": oaString("The chat's token."), "email": oaString("Where to send it."), "lang": oaEnum("Language of the e-mail.", []string{"vi", "en"}),
+			}))})},
+		"/api/v1/chats/{id}/question": oaMap{"parameters": chatID, "post": oaWith(oaOp("public", "leaveChatQuestion", "Leave a chat as a question",
+			"When no officer answers: the waiting chat becomes a question in its agency's queue, its body everything the citizen wrote plus draft (what was still unsent). "+
+				"The title defaults to the first line. Idempotent: the same chat gives the same receipt. 409 once an officer has the chat.",
+			oaResponses(oaMap{"201": oaJSON("Queued as a question.", oaSchema("Receipt"))}, "400", "404", "409", "415", "429")),
+			oaMap{"requestBody": oaBody("The token, consent and optional contact.", true, oaObject("", []string{"token", "consent"}, oaMap{
+				"token": oaString("The chat's token."), "title": oaText("The question's title.", threads.TitleMin, threads.TitleMax),
+				"name": oaString("Họ và tên."), "email": oaString("For the answer."), "phone": oaString("Số điện thoại."),
+				"show_name": oaBool("Show the name when published."), "consent": oaBool("Must be true."), "draft": oaString("Text not yet sent."),
+				"lang": oaEnum("Language.", []string{"vi", "en"}),
+			}))})},
+		"/api/v1/moderation/chats/{id}": oaMap{"parameters": chatID, "get": oaWith(oaOp("officers", "getModerationChat", "Read a chat as an officer",
+			"A chat of the caller's agencies: state, consent, messages, and draft.question / draft.answer (what each side wrote) to start a Q&A from.",
+			oaResponses(oaMap{"200": oaJSON("The chat.", oaMap{"type": "object"})}, "401", "403", "404")),
+			oaMap{"security": oaSessionOnly})},
+		"/api/v1/moderation/chats/{id}/publish": oaMap{"parameters": chatID, "post": oaWith(oaOp("officers", "publishChat", "Make a chat a public Q&A",
+			"A closed chat whose citizen consented becomes a question with the caller's answer waiting for approval (pending_approval); an editor approves it as any other, "+
+				"and publication masks personal data. question and answer default to what each side wrote. 409 without consent, for an open chat, or when done already.",
+			oaResponses(oaMap{"201": oaJSON("The thread, waiting for approval.", oaSchema("Thread"))}, "400", "401", "403", "404", "409", "415")),
+			oaMap{"security": oaSessionCSRF, "requestBody": oaBody("The Q&A.", true, oaObject("", []string{"title"}, oaMap{
+				"title": oaText("The title.", threads.TitleMin, threads.TitleMax), "question": oaString("The question as published (masked at approval)."),
+				"answer": oaString("The answer."), "topic": oaString("A topic slug."),
+			}))})},
+	}
+}

@@ -659,6 +659,9 @@ type consultPageData struct {
 	DaysLeft  int
 	Preamble  []string
 	CommentOK bool
+	// Active is the form that was just posted, when the page shows again.
+	Active *commentForm
+	forms  int
 }
 
 // maxPageComments bounds the approved comments a draft page lists; the API
@@ -731,7 +734,9 @@ func (a *App) units(nodes []*legal.Node, path []*legal.Node, d *consultPageData,
 		case legal.KindArticle, legal.KindClause, legal.KindPoint, legal.KindParagraph:
 			u.Countable = true
 			if d.CommentOK {
-				u.Form = &commentForm{Prefix: u.ID, Anchor: n.Anchor, Cite: legal.Cite(p, lang), Max: commentMax,
+				// Short ids: a draft page holds a hundred forms.
+				d.forms++
+				u.Form = &commentForm{Prefix: "f" + strconv.Itoa(d.forms), Anchor: n.Anchor, Cite: legal.Cite(p, lang), Max: commentMax,
 					Action: "/consultations/" + url.PathEscape(d.V.ID) + "/comments#" + u.ID, Errors: map[string]string{}}
 			}
 		}
@@ -742,7 +747,8 @@ func (a *App) units(nodes []*legal.Node, path []*legal.Node, d *consultPageData,
 }
 
 // consultationPage builds a draft's page. active, when set, is the form that
-// was just posted: it opens with what was typed and its messages.
+// was just posted: it opens with what was typed (Active is that form: the
+// part's, or the whole draft's when the part is not in the draft).
 func (a *App) consultationPage(c *fiber.Ctx, id string, active *commentForm) (*consultPageData, error) {
 	ctx, lang := c.UserContext(), langOf(c)
 	v, err := a.consult.Get(ctx, id)
@@ -798,9 +804,7 @@ func (a *App) consultationPage(c *fiber.Ctx, id string, active *commentForm) (*c
 			find(d.Units)
 		}
 		target.Open, target.Values = true, active.Values
-		if active.Errors != nil {
-			target.Errors = active.Errors
-		}
+		d.Active = target
 	}
 	return d, nil
 }
@@ -851,27 +855,25 @@ func (a *App) pageConsultationComment(c *fiber.Ctx) error {
 	if problem.Is(err, problem.KindNotFound) {
 		return err
 	}
-	prefix := unitID(anchor)
+	d, gerr := a.consultationPage(c, id, &commentForm{Anchor: anchor, Values: vals})
+	if gerr != nil {
+		return gerr
+	}
+	prefix := "draft"
+	if d.Active != nil {
+		prefix = d.Active.Prefix
+	}
 	fe, status, perr := formProblem(c, err, commentFields, func(f string) string {
 		if f == "anchor" {
-			f = "body"
+			f = "body" // a part not in the draft: the message goes by the text
 		}
 		return prefix + "-" + f
 	})
 	if perr != nil {
 		return perr
 	}
-	d, gerr := a.consultationPage(c, id, &commentForm{Anchor: anchor, Values: vals, Errors: fe.Errors})
-	if gerr != nil {
-		return gerr
-	}
-	if d.Whole != nil && d.Whole.Open && anchor != "" && len(fe.Summary) > 0 {
-		// The part is not in the draft: the summary links to the
-		// whole-draft form, which shows what was typed.
-		for i := range fe.Summary {
-			fe.Summary[i].Field = "draft-body"
-		}
-		d.Whole.Errors = map[string]string{"draft-body": fe.Summary[0].Message}
+	if d.Active != nil && fe.Errors != nil {
+		d.Active.Errors = fe.Errors
 	}
 	d.formErrors = fe
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -888,7 +890,7 @@ type consultChangesData struct {
 // changeView is one article's change, with the id of the article on the
 // draft page.
 type changeView struct {
-	legal.Change
+	C  legal.Change
 	ID string
 }
 
@@ -909,7 +911,7 @@ func (a *App) pageConsultationChanges(c *fiber.Ctx) error {
 			return err
 		}
 		for _, ch := range d.D.Changes {
-			d.Changes = append(d.Changes, changeView{Change: ch, ID: unitID(ch.Anchor)})
+			d.Changes = append(d.Changes, changeView{C: ch, ID: unitID(ch.Anchor)})
 		}
 	}
 	for n := 1; n <= v.Version; n++ {

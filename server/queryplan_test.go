@@ -3,7 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"tuongtac/consultation"
 	"tuongtac/store"
 	"tuongtac/store/sqlite"
 	"tuongtac/threads"
@@ -39,6 +41,28 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		hot{"tracking code", "threads", store.Query{Where: []store.Cond{store.Where("tracking", store.Eq, "x")}, Limit: 1}},
 		hot{"user by email", "users", store.Query{Where: []store.Cond{store.Where("email", store.Eq, "x")}, Limit: 1}},
 		hot{"outbox work", "threads", store.Query{Where: []store.Cond{store.Where("pending", store.Eq, true)}, Sort: []store.SortKey{{Field: "updated_at"}}, Limit: 50}},
+	)
+	// Consultations: public lists by state, officers' comment queues, a
+	// consultation's comments (all, one part's, awaiting a response), the
+	// count worker.
+	cons, comments := ta.app.consult, "consultation_comments"
+	for _, ag := range agencies {
+		for _, st := range append([]string{""}, consultation.States...) {
+			hots = append(hots, hot{"consultations " + ag + " " + st, "consultations", cons.ListQuery(consultation.ListFilter{Agency: ag, State: st, Page: 2, PerPage: 20}, time.Now())})
+		}
+		for _, st := range consultation.CommentStates {
+			hots = append(hots, hot{"comment queue " + ag + " " + st, comments, cons.QueueQuery(ag, st, false, consultation.DefaultQueue)})
+		}
+		hots = append(hots, hot{"unanswered comments " + ag, comments, cons.QueueQuery(ag, consultation.CommentApproved, true, consultation.DefaultQueue)})
+	}
+	approved := []store.Cond{store.Where("consultation", store.Eq, "x"), store.Where("state", store.Eq, consultation.CommentApproved)}
+	byTime := []store.SortKey{{Field: "created_at"}}
+	hots = append(hots,
+		hot{"a consultation's pending comments", comments, consultation.ConsultationQueueQuery("x", consultation.CommentPending, false, consultation.DefaultQueue)},
+		hot{"a consultation's unanswered comments", comments, consultation.ConsultationQueueQuery("x", consultation.CommentApproved, true, consultation.DefaultQueue)},
+		hot{"approved comments", comments, store.Query{Where: approved, Sort: byTime, Skip: 40, Limit: 20}},
+		hot{"one part's comments", comments, store.Query{Where: append(approved, store.Where("anchor", store.Eq, "chuong-ii/dieu-7")), Sort: byTime, Limit: 5000}},
+		hot{"comment count work", comments, store.Query{Where: []store.Cond{store.Where("pending", store.Eq, true)}, Sort: []store.SortKey{{Field: "updated_at"}}, Limit: 100}},
 	)
 	for _, h := range hots {
 		plan, err := db.Explain(t.Context(), h.coll, h.q)

@@ -293,7 +293,7 @@ var bleve1Word float64
 // BenchmarkSearch100k measures the embedded backend at the scale:
 // 100,000 published threads. Run it with
 //
-//	go test -run '^$' -bench Search100k -benchtime 400x ./search/bleve/
+//	go test -run '^$' -bench Search100k -benchtime 400x -timeout 30m ./search/bleve/
 //
 // Set TT_BENCH_DIR to keep the index (and the SQLite baseline) between runs.
 func BenchmarkSearch100k(b *testing.B) {

@@ -10,20 +10,21 @@
 // The layout is chosen for speed at 100,000 threads, where a common word
 // matches half of them (BenchmarkSearch100k):
 //   - title, answer and body are indexed together as one field "text", so a
-//     word is one posting-list walk rather than a disjunction over three
-//     fields;
+//     word is one posting list rather than a disjunction over three fields;
 //   - the same text is indexed as pairs of adjacent words ("pairs"), so a
 //     two-word phrase is one term and a longer phrase a positional match over
 //     pair terms, far rarer than single syllables (no pair spans two of
 //     title, answer and body, so neither does a phrase);
-//   - the title is indexed again on its own and matched as an optional,
-//     boosted clause, which puts title matches first (BM25);
 //   - kind, topic, year, month and every agency of the scope are values of one
 //     keyword field "f" ("k:complaint", "t:dat-dai", "y:2025", "m:2025-03",
 //     "s:longxuyen"), so a filter is one term;
-//   - facet counts and the newest-first order are computed from per-segment
-//     posting bitmaps of the "f" terms (matches.go) instead of reading doc
-//     values hit by hit, which is what makes them fast at 50,000 hits;
+//   - a query's matches are computed as per-segment roaring bitmaps from the
+//     posting lists (matches.go): Total, facet counts and the months that
+//     hold a newest-first page come from them without visiting hits;
+//   - relevance ranks in two tiers, matches whose title holds every word
+//     first, each by BM25 with title words boosted and adjacent typed words
+//     (proximity) preferred; the second tier is scored only when a page
+//     reaches it;
 //   - titles are also indexed as edge n-grams of their folded words, which
 //     makes a typed prefix one term lookup for suggestions.
 //

@@ -10,7 +10,6 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
@@ -19,25 +18,30 @@ import (
 	"tuongtac/search"
 )
 
-// Bleve computes facets and field sorts by reading each hit's doc values,
-// about a microsecond a hit: 50–150 ms when a common word matches half of
-// 100,000 threads. This file does both from bitmaps instead:
+// Bleve counts, facets and sorts by visiting every hit: about a microsecond
+// a hit for facets and field sorts, which is 50–150 ms when a common word
+// matches half of 100,000 threads. This file finds a query's matches as
+// roaring bitmaps instead, one per index segment:
 //
-//  1. the query runs unscored over one index snapshot, and its hits are
-//     collected as a roaring bitmap of local document numbers per segment
-//     (unscored conjunctions of terms are bitmap intersections in Bleve);
-//  2. a facet count is the intersection cardinality of those bitmaps with
-//     the term's posting bitmaps, which are cached per immutable segment;
-//  3. newest first needs only the months that hold the first page: the
-//     page query is then restricted to those months, and sorting their few
-//     hundred documents by doc values is cheap.
+//   - a clause's matches are the posting bitmap of its term (or the union of
+//     its terms' bitmaps) in the segment, and a query's the intersection of
+//     its clauses', minus the segment's deleted documents; only a phrase of
+//     three or more words needs positions, and then the query is run
+//     unscored and its hits collected;
+//   - Total is the sum of the cardinalities;
+//   - a facet count is the intersection cardinality with the posting bitmap
+//     of the facet's term, cached per immutable segment;
+//   - newest first needs only the months that hold the page: the page query
+//     is then restricted to those months, and Bleve sorts their few hundred
+//     documents by doc values.
 //
 // It relies on two properties of Bleve's scorch index, checked by the
-// contract tests (facet counts against filtered totals, newest order): a
-// hit's internal id is its global document number, and a segment's numbers
-// start at the sum of the previous segments' Count().
+// contract tests (totals against Bleve's own, facet counts against filtered
+// totals, newest order): postings lists hold local document numbers of
+// their segment, and a hit's internal id is its global number, the
+// segment's local number plus the Count() of the segments before it.
 
-// matchSet is the hits of one query on one snapshot.
+// matchSet is the matches of one query on one snapshot.
 type matchSet struct {
 	cache  *segmentCache
 	reader index.IndexReader
@@ -48,8 +52,9 @@ type matchSet struct {
 
 func (ms *matchSet) close() { ms.reader.Close() }
 
-// matches runs q unscored and collects its hits.
-func (ix *Index) matches(ctx context.Context, q query.Query) (*matchSet, error) {
+// matches finds the documents that meet every clause (every document when
+// there is none).
+func (ix *Index) matches(ctx context.Context, cs []clause) (*matchSet, error) {
 	adv, err := ix.idx.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("search: bleve: match: %w", err)
@@ -65,6 +70,79 @@ func (ix *Index) matches(ctx context.Context, q query.Query) (*matchSet, error) 
 	}
 	ms := &matchSet{cache: &ix.cache, reader: r, segs: snap.Segments()}
 	ms.hits = make([]*roaring.Bitmap, len(ms.segs))
+	if slices.ContainsFunc(cs, func(c clause) bool { return c.phrase != nil }) {
+		err = ms.collect(ctx, allOf(queries(cs)), ix)
+	} else {
+		err = ms.evaluate(cs)
+	}
+	if err != nil {
+		ms.close()
+		return nil, fmt.Errorf("search: bleve: match: %w", err)
+	}
+	for _, h := range ms.hits {
+		ms.total += int(h.GetCardinality())
+	}
+	ix.cache.retain(ms.segs)
+	return ms, nil
+}
+
+// evaluate computes the matches from posting bitmaps.
+func (ms *matchSet) evaluate(cs []clause) error {
+	for i, s := range ms.segs {
+		var acc *roaring.Bitmap
+		for _, c := range cs {
+			u, err := ms.union(s.Segment(), c.any)
+			if err != nil {
+				return err
+			}
+			if acc == nil {
+				acc = u.Clone()
+			} else {
+				acc.And(u)
+			}
+			if acc.IsEmpty() {
+				break
+			}
+		}
+		if acc == nil {
+			acc = s.DocNumbersLive()
+		} else if d := s.Deleted(); d != nil {
+			acc.AndNot(d)
+		}
+		ms.hits[i] = acc
+	}
+	return nil
+}
+
+var emptyBitmap = roaring.New()
+
+// union is the documents of seg holding any of fts. The result may be
+// shared: do not modify it.
+func (ms *matchSet) union(seg segment.Segment, fts []fieldTerm) (*roaring.Bitmap, error) {
+	st := ms.cache.get(seg)
+	if len(fts) == 1 {
+		bm, err := st.bitmap(fts[0])
+		if bm == nil {
+			bm = emptyBitmap
+		}
+		return bm, err
+	}
+	parts := make([]*roaring.Bitmap, 0, len(fts))
+	for _, ft := range fts {
+		bm, err := st.bitmap(ft)
+		if err != nil {
+			return nil, err
+		}
+		if bm != nil {
+			parts = append(parts, bm)
+		}
+	}
+	return roaring.FastOr(parts...), nil
+}
+
+// collect runs q unscored and collects its hits: the way for queries that
+// need positions.
+func (ms *matchSet) collect(ctx context.Context, q query.Query, ix *Index) error {
 	ends := make([]uint64, len(ms.segs))
 	var running uint64
 	for i, s := range ms.segs {
@@ -72,16 +150,7 @@ func (ix *Index) matches(ctx context.Context, q query.Query) (*matchSet, error) 
 		running += s.Segment().Count()
 		ends[i] = running
 	}
-	if err := ms.collect(ctx, q, ix.idx.Mapping(), ends); err != nil {
-		ms.close()
-		return nil, fmt.Errorf("search: bleve: match: %w", err)
-	}
-	ix.cache.retain(ms.segs)
-	return ms, nil
-}
-
-func (ms *matchSet) collect(ctx context.Context, q query.Query, m mapping.IndexMapping, ends []uint64) error {
-	s, err := q.Searcher(ctx, ms.reader, m, bsearch.SearcherOptions{Score: "none"})
+	s, err := q.Searcher(ctx, ms.reader, ix.idx.Mapping(), bsearch.SearcherOptions{Score: "none"})
 	if err != nil {
 		return err
 	}
@@ -95,7 +164,6 @@ func (ms *matchSet) collect(ctx context.Context, q query.Query, m mapping.IndexM
 	flush := func() {
 		if len(buf) > 0 {
 			ms.hits[seg].AddMany(buf)
-			ms.total += len(buf)
 			buf = buf[:0]
 		}
 	}
@@ -128,7 +196,7 @@ func (ms *matchSet) collect(ctx context.Context, q query.Query, m mapping.IndexM
 	return nil
 }
 
-// countFacets fills out with the hits' counts per "f" value (months
+// countFacets fills out with the matches' counts per "f" value (months
 // excluded).
 func (ms *matchSet) countFacets(out *search.Facets) error {
 	if ms.total == 0 {
@@ -154,7 +222,7 @@ func (ms *matchSet) countFacets(out *search.Facets) error {
 }
 
 // newestMonths returns the newest month terms that together hold at least
-// need hits, or nil when all of them are needed.
+// need matches, or nil when all of them are needed.
 func (ms *matchSet) newestMonths(need int) ([]string, error) {
 	if need >= ms.total {
 		return nil, nil
@@ -203,7 +271,7 @@ func (ms *matchSet) terms(prefix string) ([]string, error) {
 	}
 }
 
-// count is the number of hits holding "f" term t.
+// count is the number of matches holding "f" term t.
 func (ms *matchSet) count(t string) (int, error) {
 	n := 0
 	for i, s := range ms.segs {
@@ -211,7 +279,7 @@ func (ms *matchSet) count(t string) (int, error) {
 		if h.IsEmpty() {
 			continue
 		}
-		bm, err := ms.cache.get(s.Segment()).bitmap(t)
+		bm, err := ms.cache.get(s.Segment()).bitmap(fieldTerm{"f", t})
 		if err != nil {
 			return 0, err
 		}
@@ -222,9 +290,10 @@ func (ms *matchSet) count(t string) (int, error) {
 	return n, nil
 }
 
-// segmentCache keeps the posting bitmaps of "f" terms per segment. Segments
-// never change once built, so entries stay valid until the segment leaves
-// the index (merged or emptied), when retain drops them.
+// segmentCache keeps term dictionaries and the posting bitmaps of filter
+// terms ("f" and "state") per segment. Segments never change once built, so
+// entries stay valid until the segment leaves the index (merged or
+// emptied), when retain drops them.
 type segmentCache struct {
 	mu   sync.Mutex
 	segs map[segment.Segment]*segmentTerms
@@ -233,8 +302,8 @@ type segmentCache struct {
 type segmentTerms struct {
 	mu    sync.Mutex
 	seg   segment.Segment
-	dict  segment.TermDictionary
-	terms map[string]*roaring.Bitmap // nil: no document has the term
+	dicts map[string]segment.TermDictionary
+	terms map[fieldTerm]*roaring.Bitmap // nil: no document has the term
 }
 
 func (c *segmentCache) get(seg segment.Segment) *segmentTerms {
@@ -245,7 +314,7 @@ func (c *segmentCache) get(seg segment.Segment) *segmentTerms {
 	}
 	st, ok := c.segs[seg]
 	if !ok {
-		st = &segmentTerms{seg: seg, terms: map[string]*roaring.Bitmap{}}
+		st = &segmentTerms{seg: seg, dicts: map[string]segment.TermDictionary{}, terms: map[fieldTerm]*roaring.Bitmap{}}
 		c.segs[seg] = st
 	}
 	return st
@@ -279,20 +348,27 @@ func (c *segmentCache) clear() {
 // without iterating.
 type orIntoer interface{ OrInto(*roaring.Bitmap) }
 
-func (st *segmentTerms) bitmap(t string) (*roaring.Bitmap, error) {
+// cached reports whether a field's term bitmaps are kept: the filter fields,
+// whose few terms every query reuses. Words are looked up afresh.
+func cached(field string) bool { return field == "f" || field == "state" }
+
+// bitmap returns the documents of the segment holding ft, nil when none.
+// The result must not be modified.
+func (st *segmentTerms) bitmap(ft fieldTerm) (*roaring.Bitmap, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if bm, ok := st.terms[t]; ok {
+	if bm, ok := st.terms[ft]; ok {
 		return bm, nil
 	}
-	if st.dict == nil {
-		d, err := st.seg.Dictionary("f")
-		if err != nil {
+	d, ok := st.dicts[ft.field]
+	if !ok {
+		var err error
+		if d, err = st.seg.Dictionary(ft.field); err != nil {
 			return nil, err
 		}
-		st.dict = d
+		st.dicts[ft.field] = d
 	}
-	pl, err := st.dict.PostingsList([]byte(t), nil, nil)
+	pl, err := d.PostingsList([]byte(ft.term), nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -318,6 +394,8 @@ func (st *segmentTerms) bitmap(t string) (*roaring.Bitmap, error) {
 	if bm.IsEmpty() {
 		bm = nil
 	}
-	st.terms[t] = bm
+	if cached(ft.field) {
+		st.terms[ft] = bm
+	}
 	return bm, nil
 }

@@ -9,14 +9,96 @@ import (
 	"unicode/utf8"
 
 	blv "github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"tuongtac/search"
 )
 
 // titleBoost weighs the optional title clauses against the match in "text"
-// (which holds the title too), so that title matches come first.
+// (which holds the title too).
 const titleBoost = 3
+
+// clause is one condition a document must meet: one of the terms any, or,
+// when phrase is set, the pair terms of a phrase of three or more words at
+// consecutive positions of "pairs". Both the Bleve queries and the bitmap
+// evaluation in matches.go are built from clauses, so they cannot disagree.
+type clause struct {
+	any    []fieldTerm
+	phrase []string
+}
+
+type fieldTerm struct{ field, term string }
+
+// pairTerm is the "pairs" term of two adjacent words.
+func pairTerm(a, b string) string { return a + pairSeparator + b }
+
+// textClauses requires every term of p in "text" and every phrase in
+// "pairs": a two-word phrase is its one pair term.
+func textClauses(p search.Parsed) []clause {
+	var cs []clause
+	for _, t := range p.Terms {
+		cs = append(cs, clause{any: []fieldTerm{{"text", t}}})
+	}
+	for _, ph := range p.Phrases {
+		if len(ph) == 2 {
+			cs = append(cs, clause{any: []fieldTerm{{"pairs", pairTerm(ph[0], ph[1])}}})
+			continue
+		}
+		ps := make([]string, len(ph)-1)
+		for i := range ps {
+			ps[i] = pairTerm(ph[i], ph[i+1])
+		}
+		cs = append(cs, clause{phrase: ps})
+	}
+	return cs
+}
+
+// filterClauses expresses q's filters.
+func filterClauses(q search.Query) []clause {
+	var cs []clause
+	oneOf := func(field, prefix string, values []string) {
+		if len(values) == 0 {
+			return
+		}
+		c := clause{any: make([]fieldTerm, len(values))}
+		for i, v := range values {
+			c.any[i] = fieldTerm{field, prefix + v}
+		}
+		cs = append(cs, c)
+	}
+	oneOf("f", scopePrefix, q.Scope)
+	oneOf("state", "", q.States)
+	if q.Kind != "" {
+		oneOf("f", kindPrefix, []string{q.Kind})
+	}
+	if q.Topic != "" {
+		oneOf("f", topicPrefix, []string{q.Topic})
+	}
+	if q.Year != 0 {
+		oneOf("f", yearPrefix, []string{strconv.Itoa(q.Year)})
+	}
+	return cs
+}
+
+func (c clause) query() query.Query {
+	if c.phrase != nil {
+		return query.NewPhraseQuery(c.phrase, "pairs")
+	}
+	qs := make([]query.Query, len(c.any))
+	for i, ft := range c.any {
+		qs[i] = term(ft.field, ft.term)
+	}
+	return anyOf(qs)
+}
+
+func queries(cs []clause) []query.Query {
+	qs := make([]query.Query, len(cs))
+	for i, c := range cs {
+		qs[i] = c.query()
+	}
+	return qs
+}
 
 // term is a term query on field: values are matched as they are, never
 // parsed.
@@ -34,100 +116,53 @@ func anyOf(qs []query.Query) query.Query {
 }
 
 func allOf(qs []query.Query) query.Query {
-	if len(qs) == 1 {
+	switch len(qs) {
+	case 0:
+		return query.NewMatchAllQuery()
+	case 1:
 		return qs[0]
 	}
 	return query.NewConjunctionQuery(qs)
 }
 
-// filter is the conjunction of q's filters, nil when there are none.
-func filter(q search.Query) query.Query {
-	var must []query.Query
-	oneOf := func(field, prefix string, values []string) {
-		if len(values) == 0 {
-			return
-		}
-		alts := make([]query.Query, len(values))
-		for i, v := range values {
-			alts[i] = term(field, prefix+v)
-		}
-		must = append(must, anyOf(alts))
-	}
-	oneOf("f", scopePrefix, q.Scope)
-	oneOf("state", "", q.States)
-	if q.Kind != "" {
-		must = append(must, term("f", kindPrefix+q.Kind))
-	}
-	if q.Topic != "" {
-		must = append(must, term("f", topicPrefix+q.Topic))
-	}
-	if q.Year != 0 {
-		must = append(must, term("f", yearPrefix+strconv.Itoa(q.Year)))
-	}
-	if len(must) == 0 {
-		return nil
-	}
-	return allOf(must)
-}
-
-// required lists what a document must contain: every term in "text" and
-// every phrase as adjacent pairs in "pairs".
-func required(p search.Parsed) []query.Query {
-	var must []query.Query
-	for _, t := range p.Terms {
-		must = append(must, term("text", t))
-	}
-	for _, ph := range p.Phrases {
-		ps := make([]string, len(ph)-1)
-		for i := range ps {
-			ps[i] = ph[i] + pairSeparator + ph[i+1]
-		}
-		if len(ps) == 1 {
-			must = append(must, term("pairs", ps[0]))
-		} else {
-			must = append(must, query.NewPhraseQuery(ps, "pairs"))
-		}
-	}
-	return must
-}
-
-// matchQuery selects the documents p and f match, for unscored passes
-// (counting, facets, newest first). Without words it selects by f alone.
-func matchQuery(p search.Parsed, f query.Query) query.Query {
-	must := required(p)
-	if f != nil {
-		must = append(must, f)
-	}
-	if len(must) == 0 {
-		return query.NewMatchAllQuery()
-	}
-	return allOf(must)
-}
-
-// rankedQuery matches as matchQuery does and scores: BM25 over "text", plus
-// boosted title matches, plus adjacent typed words (proximity). f filters
-// without scoring.
-func rankedQuery(p search.Parsed, f query.Query) query.Query {
-	var should []query.Query
-	for _, w := range p.Words() {
+// ranked scores the documents that meet text and filters: BM25 over "text",
+// plus boosted title words, plus adjacent typed words (proximity). inTitle
+// further requires every word in the title (true) or not all of them (false).
+// Filters never change scores.
+func ranked(p search.Parsed, text, filters []clause, inTitle bool) query.Query {
+	words := p.Words()
+	var should, title []query.Query
+	for _, w := range words {
 		q := term("title", w)
 		q.SetBoost(titleBoost)
 		should = append(should, q)
+		title = append(title, term("title", w))
 	}
 	for i := 0; i+1 < len(p.Terms); i++ {
-		should = append(should, term("pairs", p.Terms[i]+pairSeparator+p.Terms[i+1]))
+		should = append(should, term("pairs", pairTerm(p.Terms[i], p.Terms[i+1])))
 	}
-	b := query.NewBooleanQuery(required(p), should, nil)
-	if f != nil {
-		b.AddFilter(f)
+	must := queries(text)
+	var mustNot []query.Query
+	if inTitle {
+		must = append(must, title...)
+	} else {
+		mustNot = append(mustNot, allOf(title))
+	}
+	b := query.NewBooleanQuery(must, should, mustNot)
+	if len(filters) > 0 {
+		b.AddFilter(allOf(queries(filters)))
 	}
 	return b
 }
 
 var hitFields = []string{"title", "body", "answer", "agency", "kind", "topic", "state", "created", "published"}
 
-// Search runs q: ranked by relevance through Bleve's scorer, or newest first
-// (and counted and faceted) through the match-set pass in matches.go.
+// Search runs q. Every search first finds its matches as bitmaps
+// (matches.go), which gives Total and the facet counts. Newest first then
+// sorts only the newest months' matches. Relevance ranks in two tiers: the
+// matches whose title holds every word, then the others, each by BM25 with
+// title words boosted; the second tier is ranked only when the page reaches
+// it, which spares scoring most matches of a common word.
 func (ix *Index) Search(ctx context.Context, q search.Query) (*search.Result, error) {
 	if err := ix.check(); err != nil {
 		return nil, err
@@ -141,59 +176,36 @@ func (ix *Index) Search(ctx context.Context, q search.Query) (*search.Result, er
 	if !p.Blank && p.Empty() {
 		return res, nil // characters but no words: nothing can match
 	}
-	f := filter(q)
-	from, ok := q.Offset()
-	size := q.PerPage
-	if !ok {
-		from, size = 0, 0
+	text, filters := textClauses(p), filterClauses(q)
+	all := append(text[:len(text):len(text)], filters...)
+	ms, err := ix.matches(ctx, all)
+	if err != nil {
+		return nil, err
 	}
-	newest := p.Blank || q.Sort == search.SortNewest
-
-	var req *blv.SearchRequest
-	if newest || q.Facets {
-		ms, err := ix.matches(ctx, matchQuery(p, f))
-		if err != nil {
+	defer ms.close()
+	res.Total = ms.total
+	if q.Facets {
+		if err := ms.countFacets(&res.Facets); err != nil {
 			return nil, err
 		}
-		defer ms.close()
-		res.Total = ms.total
-		if q.Facets {
-			if err := ms.countFacets(&res.Facets); err != nil {
-				return nil, err
-			}
-		}
-		if newest && size > 0 && from < ms.total {
-			page := matchQuery(p, f)
-			if months, err := ms.newestMonths(from + size); err != nil {
-				return nil, err
-			} else if months != nil {
-				alts := make([]query.Query, len(months))
-				for i, m := range months {
-					alts[i] = term("f", m)
-				}
-				page = query.NewConjunctionQuery([]query.Query{page, anyOf(alts)})
-			}
-			req = blv.NewSearchRequestOptions(page, size, from, false)
-			req.SortBy([]string{"-d"})
-			req.Score = blv.ScoreNone
-		}
 	}
-	if !newest {
-		req = blv.NewSearchRequestOptions(rankedQuery(p, f), size, from, false)
-	}
-	if req == nil {
+	from, ok := q.Offset()
+	size := q.PerPage
+	if !ok || from >= ms.total {
 		return res, nil
 	}
-	req.Fields = hitFields
-	sr, err := ix.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search: bleve: search: %w", err)
+
+	var hits []*bsearch.DocumentMatch
+	if p.Blank || q.Sort == search.SortNewest {
+		hits, err = ix.newest(ctx, ms, all, from, size)
+	} else {
+		hits, err = ix.relevant(ctx, p, text, filters, from, size)
 	}
-	if !newest && !q.Facets {
-		res.Total = int(sr.Total)
+	if err != nil {
+		return nil, err
 	}
 	hl := search.NewHighlighter(p)
-	for _, h := range sr.Hits {
+	for _, h := range hits {
 		res.Hits = append(res.Hits, search.Hit{
 			ID:          h.ID,
 			Score:       h.Score,
@@ -208,6 +220,61 @@ func (ix *Index) Search(ctx context.Context, q search.Query) (*search.Result, er
 		})
 	}
 	return res, nil
+}
+
+// page runs one Bleve request for hits [from, from+size) of bq.
+func (ix *Index) page(ctx context.Context, bq query.Query, from, size int, newest bool) (*blv.SearchResult, error) {
+	req := blv.NewSearchRequestOptions(bq, size, from, false)
+	req.Fields = hitFields
+	if newest {
+		req.SortBy([]string{"-d"})
+		req.Score = blv.ScoreNone
+	}
+	sr, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: bleve: search: %w", err)
+	}
+	return sr, nil
+}
+
+// newest returns hits [from, from+size) newest first, sorting only the
+// matches of the newest months that hold them.
+func (ix *Index) newest(ctx context.Context, ms *matchSet, cs []clause, from, size int) ([]*bsearch.DocumentMatch, error) {
+	months, err := ms.newestMonths(from + size)
+	if err != nil {
+		return nil, err
+	}
+	qs := queries(cs)
+	if months != nil {
+		alts := make([]query.Query, len(months))
+		for i, m := range months {
+			alts[i] = term("f", m)
+		}
+		qs = append(qs, anyOf(alts))
+	}
+	sr, err := ix.page(ctx, allOf(qs), from, size, true)
+	if err != nil {
+		return nil, err
+	}
+	return sr.Hits, nil
+}
+
+// relevant returns hits [from, from+size) by relevance, title tier first.
+func (ix *Index) relevant(ctx context.Context, p search.Parsed, text, filters []clause, from, size int) ([]*bsearch.DocumentMatch, error) {
+	first, err := ix.page(ctx, ranked(p, text, filters, true), from, size, false)
+	if err != nil {
+		return nil, err
+	}
+	hits := first.Hits
+	inTitle := int(first.Total)
+	if from+size <= inTitle {
+		return hits, nil
+	}
+	second, err := ix.page(ctx, ranked(p, text, filters, false), max(0, from-inTitle), size-len(hits), false)
+	if err != nil {
+		return nil, err
+	}
+	return append(hits, second.Hits...), nil
 }
 
 // addFacet files one "f" term's count under its facet.
@@ -261,8 +328,8 @@ func (ix *Index) Suggest(ctx context.Context, prefix string, q search.Query, lim
 		}
 	}
 	b := query.NewBooleanQuery(must, nil, nil)
-	if f := filter(q); f != nil {
-		b.AddFilter(f)
+	if fs := filterClauses(q); len(fs) > 0 {
+		b.AddFilter(allOf(queries(fs)))
 	}
 	req := blv.NewSearchRequestOptions(b, limit, 0, false)
 	req.Fields = []string{"title"}

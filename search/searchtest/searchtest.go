@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,6 +131,7 @@ func Run(t *testing.T, open func(t *testing.T) search.Indexer) {
 	t.Run("UpsertAndDelete", func(t *testing.T) { testUpsertDelete(t, open(t)) })
 	t.Run("EscapesHostileContent", func(t *testing.T) { testEscaping(t, open(t)) })
 	t.Run("States", func(t *testing.T) { testStates(t, open(t)) })
+	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open(t), docs) })
 	t.Run("Close", func(t *testing.T) { testClose(t, open(t)) })
 }
 
@@ -536,11 +538,12 @@ func (c *corpus) testNewest(t *testing.T) {
 }
 
 func (c *corpus) testPaging(t *testing.T) {
-	for _, text := range []string{"", "dân"} {
+	for _, tc := range []struct{ text, sort string }{{"", search.SortNewest}, {"dân", search.SortNewest}, {"dân", search.SortRelevance}, {"hồ sơ", ""}} {
+		text := tc.text
 		total := run(t, c.ix, search.Query{Text: text}).Total
 		var seen []string
 		for page := 1; ; page++ {
-			res := run(t, c.ix, search.Query{Text: text, Page: page, PerPage: 7, Sort: search.SortNewest})
+			res := run(t, c.ix, search.Query{Text: text, Page: page, PerPage: 7, Sort: tc.sort})
 			if res.Total != total || res.Page != page || res.PerPage != 7 {
 				t.Fatalf("page %d: Total %d Page %d PerPage %d; want %d %d 7", page, res.Total, res.Page, res.PerPage, total, page)
 			}
@@ -765,7 +768,6 @@ func (c *corpus) testSuggest(t *testing.T) {
 	}
 }
 
-
 func testTitleFirst(t *testing.T, ix search.Indexer) {
 	ctx := context.Background()
 	filler := strings.Repeat("Người dân phản ánh tình trạng kéo dài nhiều tháng. ", 8)
@@ -928,6 +930,78 @@ func testStates(t *testing.T, ix search.Indexer) {
 	sug, err := ix.Suggest(ctx, "bảo h", search.Query{Scope: []string{"soyt"}, States: []string{"rejected"}}, 10)
 	if err != nil || len(sug) != 1 || sug[0].ID != "rejected" {
 		t.Errorf("Suggest with states: %v, %v", sug, err)
+	}
+}
+
+// testConcurrent searches (with facets, newest first, suggestions) while the
+// same documents are indexed again in small batches: no errors, and the
+// counts never see a document missing or twice.
+func testConcurrent(t *testing.T, ix search.Indexer, docs []search.Doc) {
+	ctx := context.Background()
+	if err := ix.Index(ctx, docs...); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan error, 16)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(stop)
+		for round := range 2 {
+			for i := 0; i < len(docs); i += 15 {
+				batch := slices.Clone(docs[i:min(i+15, len(docs))])
+				for k := range batch {
+					batch[k].Title += fmt.Sprintf(" (%d)", round)
+				}
+				if err := ix.Index(ctx, batch...); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}
+	}()
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				q := search.Query{Facets: true, PerPage: 5}
+				switch (w + i) % 3 {
+				case 1:
+					q.Text = "dân"
+				case 2:
+					q.Sort = search.SortNewest
+				}
+				res, err := ix.Search(ctx, q)
+				if err != nil {
+					errs <- err
+					return
+				}
+				kinds := 0
+				for _, n := range res.Facets.Kind {
+					kinds += n
+				}
+				if kinds != res.Total || (q.Text == "" && res.Total != len(docs)) {
+					errs <- fmt.Errorf("%+v: Total %d, kind facets %d", q, res.Total, kinds)
+					return
+				}
+				if _, err := ix.Suggest(ctx, "h", search.Query{}, 5); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
 
