@@ -217,8 +217,9 @@ func (s *Service) transition(ctx context.Context, a *Actor, id, action, need str
 	if err != nil {
 		return nil, err
 	}
-	// Count and index now; whatever fails here the outbox worker retries.
-	_ = s.Threads.Drain(ctx, t.ID)
+	// Count and notify now (cheap); the outbox worker, woken, indexes in
+	// batches and retries whatever fails here.
+	_ = s.Threads.DrainExceptIndex(ctx, t.ID)
 	return t, nil
 }
 

@@ -196,3 +196,18 @@ func (ta *testApp) listen() string {
 	ta.t.Cleanup(func() { _ = ta.app.Fiber().Shutdown() })
 	return "http://" + ln.Addr().String()
 }
+
+// drainOutbox runs the outbox worker until nothing waits: indexing is
+// asynchronous, as in the running service.
+func (ta *testApp) drainOutbox() {
+	ta.t.Helper()
+	for range 20 {
+		n, err := ta.app.outbox().RunOnce(context.Background())
+		if err != nil {
+			ta.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}

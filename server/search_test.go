@@ -56,6 +56,7 @@ func searchAPI(t *testing.T, c *client, path string, want int) searchReply {
 func TestSearch(t *testing.T) {
 	ta := newTestApp(t)
 	loadDemo(t, ta)
+	ta.drainOutbox()
 	c := ta.anon()
 	q := func(s string) string { return "/api/v1/threads?q=" + url.QueryEscape(s) }
 
@@ -155,6 +156,7 @@ func TestSearchEscapesHostileText(t *testing.T) {
 	for _, a := range []string{"claim", "answer", "approve"} {
 		ed.json("POST", "/api/v1/moderation/threads/"+rec.ID+"/"+a, map[string]any{"body": "Trả lời về đất đai."})
 	}
+	ta.drainOutbox()
 	_, body := ta.anon().get("/search?q=dat+dai")
 	if strings.Contains(string(body), "<script>alert") {
 		t.Fatal("search page renders markup from a title")

@@ -119,6 +119,19 @@ func (s *Store) PublishedCount(ctx context.Context, agency, kind string) (int64,
 // that fail stay, with their tries counted, for the Worker to retry with
 // backoff; callers on a request path may ignore the error.
 func (s *Store) Drain(ctx context.Context, id string) error {
+	return s.drain(ctx, id, true)
+}
+
+// DrainExceptIndex is Drain for request paths: counts and notices now, and
+// the index left to the worker (woken), which writes many threads per index
+// commit.
+func (s *Store) DrainExceptIndex(ctx context.Context, id string) error {
+	err := s.drain(ctx, id, false)
+	s.kick()
+	return err
+}
+
+func (s *Store) drain(ctx context.Context, id string, withIndex bool) error {
 	t, _, err := s.Get(ctx, id)
 	if err != nil {
 		return err
@@ -136,7 +149,7 @@ func (s *Store) Drain(ctx context.Context, id string) error {
 		switch {
 		case e.Kind == "count":
 			err = s.applyCount(ctx, e)
-		case e.Kind == "index" && s.indexes.Public != nil:
+		case e.Kind == "index" && withIndex && s.indexes.Public != nil:
 			if !indexed {
 				err = s.index(ctx, t)
 				indexed = err == nil
@@ -225,15 +238,61 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Index entries first, all these threads in one batch: one index commit
+	// instead of one per thread.
+	if err := w.Store.indexBatch(ctx, ts); err != nil && w.Log != nil {
+		w.Log.Warn("outbox: index", slog.String("error", err.Error()))
+	}
 	n := 0
 	for _, t := range ts {
 		if err := w.Store.Drain(ctx, t.ID); err != nil {
-			w.Log.Warn("outbox", slog.String("thread", t.ID), slog.String("error", err.Error()))
+			if w.Log != nil {
+				w.Log.Warn("outbox", slog.String("thread", t.ID), slog.String("error", err.Error()))
+			}
 			continue
 		}
 		n++
 	}
 	return n, nil
+}
+
+// indexBatch indexes the threads among ts that wait for it, together, and
+// removes their index entries. On failure the entries stay for Drain and
+// later rounds to retry one by one.
+func (s *Store) indexBatch(ctx context.Context, ts []Thread) error {
+	if s.indexes.Public == nil {
+		return nil
+	}
+	now := store.Now()
+	var batch []*Thread
+	for i := range ts {
+		for _, e := range ts[i].Outbox {
+			if e.Kind == "index" && e.due(now) {
+				batch = append(batch, &ts[i])
+				break
+			}
+		}
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	if err := s.IndexAll(ctx, batch); err != nil {
+		return err
+	}
+	for _, t := range batch {
+		indexed := t.UpdatedAt
+		_, err := s.Update(ctx, t.ID, func(cur *Thread) error {
+			if !cur.UpdatedAt.Equal(indexed) {
+				return nil // changed since it was read: its new entry indexes it again
+			}
+			cur.Outbox = slices.DeleteFunc(cur.Outbox, func(e OutboxEntry) bool { return e.Kind == "index" })
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Run drains pending work every Interval, and at once when a write wakes

@@ -3,6 +3,7 @@ package bleve
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,11 +126,19 @@ func allOf(qs []query.Query) query.Query {
 	return query.NewConjunctionQuery(qs)
 }
 
+// Relevance tiers: which documents a ranked query keeps.
+type tier int
+
+const (
+	anyTitle  tier = iota // every match
+	allTitle              // matches whose title holds every word
+	someTitle             // the other matches
+)
+
 // ranked scores the documents that meet text and filters: BM25 over "text",
-// plus boosted title words, plus adjacent typed words (proximity). inTitle
-// further requires every word in the title (true) or not all of them (false).
-// Filters never change scores.
-func ranked(p search.Parsed, text, filters []clause, inTitle bool) query.Query {
+// plus boosted title words, plus adjacent typed words (proximity), limited to
+// tier t. Filters never change scores.
+func ranked(p search.Parsed, text, filters []clause, t tier) query.Query {
 	words := p.Words()
 	var should, title []query.Query
 	for _, w := range words {
@@ -143,9 +152,10 @@ func ranked(p search.Parsed, text, filters []clause, inTitle bool) query.Query {
 	}
 	must := queries(text)
 	var mustNot []query.Query
-	if inTitle {
+	switch t {
+	case allTitle:
 		must = append(must, title...)
-	} else {
+	case someTitle:
 		mustNot = append(mustNot, allOf(title))
 	}
 	b := query.NewBooleanQuery(must, should, mustNot)
@@ -157,12 +167,16 @@ func ranked(p search.Parsed, text, filters []clause, inTitle bool) query.Query {
 
 var hitFields = []string{"title", "body", "answer", "agency", "kind", "topic", "state", "created", "published"}
 
-// Search runs q. Every search first finds its matches as bitmaps
-// (matches.go), which gives Total and the facet counts. Newest first then
-// sorts only the newest months' matches. Relevance ranks in two tiers: the
-// matches whose title holds every word, then the others, each by BM25 with
-// title words boosted; the second tier is ranked only when the page reaches
-// it, which spares scoring most matches of a common word.
+// Search runs q. A search first finds its matches as bitmaps (matches.go),
+// which gives Total and the facet counts. Newest first then sorts only the
+// newest months' matches. Relevance ranks in two tiers: the matches whose
+// title holds every word, then the others, each by BM25 with title words
+// boosted; the second tier is ranked only when the page reaches it, which
+// spares scoring most matches of a common word.
+//
+// A phrase of three or more words needs positions, which bitmaps do not
+// hold: such a search is ranked in one pass, without tiers, that also
+// counts, and its matches are collected only for facets or newest first.
 func (ix *Index) Search(ctx context.Context, q search.Query) (*search.Result, error) {
 	if err := ix.check(); err != nil {
 		return nil, err
@@ -178,27 +192,47 @@ func (ix *Index) Search(ctx context.Context, q search.Query) (*search.Result, er
 	}
 	text, filters := textClauses(p), filterClauses(q)
 	all := append(text[:len(text):len(text)], filters...)
-	ms, err := ix.matches(ctx, all)
-	if err != nil {
-		return nil, err
-	}
-	defer ms.close()
-	res.Total = ms.total
-	if q.Facets {
-		if err := ms.countFacets(&res.Facets); err != nil {
-			return nil, err
-		}
-	}
+	positional := slices.ContainsFunc(text, func(c clause) bool { return c.phrase != nil })
+	newest := p.Blank || q.Sort == search.SortNewest
 	from, ok := q.Offset()
 	size := q.PerPage
-	if !ok || from >= ms.total {
-		return res, nil
+	if !ok {
+		from, size = 0, 0
+	}
+
+	var ms *matchSet
+	if !positional || newest || q.Facets {
+		var err error
+		if ms, err = ix.matches(ctx, all); err != nil {
+			return nil, err
+		}
+		defer ms.close()
+		res.Total = ms.total
+		if q.Facets {
+			if err := ms.countFacets(&res.Facets); err != nil {
+				return nil, err
+			}
+		}
+		if size == 0 || from >= ms.total {
+			return res, nil
+		}
 	}
 
 	var hits []*bsearch.DocumentMatch
-	if p.Blank || q.Sort == search.SortNewest {
+	var err error
+	switch {
+	case newest:
 		hits, err = ix.newest(ctx, ms, all, from, size)
-	} else {
+	case positional:
+		var sr *blv.SearchResult
+		sr, err = ix.page(ctx, ranked(p, text, filters, anyTitle), from, size, false)
+		if err == nil {
+			hits = sr.Hits
+			if ms == nil {
+				res.Total = int(sr.Total)
+			}
+		}
+	default:
 		hits, err = ix.relevant(ctx, p, text, filters, from, size)
 	}
 	if err != nil {
@@ -261,7 +295,7 @@ func (ix *Index) newest(ctx context.Context, ms *matchSet, cs []clause, from, si
 
 // relevant returns hits [from, from+size) by relevance, title tier first.
 func (ix *Index) relevant(ctx context.Context, p search.Parsed, text, filters []clause, from, size int) ([]*bsearch.DocumentMatch, error) {
-	first, err := ix.page(ctx, ranked(p, text, filters, true), from, size, false)
+	first, err := ix.page(ctx, ranked(p, text, filters, allTitle), from, size, false)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +304,7 @@ func (ix *Index) relevant(ctx context.Context, p search.Parsed, text, filters []
 	if from+size <= inTitle {
 		return hits, nil
 	}
-	second, err := ix.page(ctx, ranked(p, text, filters, false), max(0, from-inTitle), size-len(hits), false)
+	second, err := ix.page(ctx, ranked(p, text, filters, someTitle), max(0, from-inTitle), size-len(hits), false)
 	if err != nil {
 		return nil, err
 	}
