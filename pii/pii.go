@@ -89,22 +89,28 @@ func findGroupedIDs(text string, spans []span) []span {
 	return spans
 }
 
-// hasGroupedDigits reports whether text has three digits, a dot or dash,
-// and a digit in a row: the only way a grouped ID number can start.
+// hasGroupedDigits reports whether text has "ddd.ddd." or "ddd-ddd-" (two
+// groups of three digits, each followed by a dot or dash): the only way a
+// grouped ID number can start. Ordinary text, money like 100.000 among it,
+// never reaches the regular expression.
 func hasGroupedDigits(text string) bool {
-	run := 0
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		switch {
-		case c >= '0' && c <= '9':
-			run++
-		case (c == '.' || c == '-') && run >= 3 && i+1 < len(text) && text[i+1] >= '0' && text[i+1] <= '9':
+	for i := 0; i+8 <= len(text); i++ {
+		if isDigits(text[i:i+3]) && isSep(text[i+3]) && isDigits(text[i+4:i+7]) && isSep(text[i+7]) {
 			return true
-		default:
-			run = 0
 		}
 	}
 	return false
+}
+
+func isSep(c byte) bool { return c == '.' || c == '-' }
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // span is a byte range [start, end) of text to mask.
