@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +45,28 @@ func Allowed(tree *Tree, roles []Role, agency, need string) bool {
 		}
 	}
 	return false
+}
+
+// Scopes returns the agencies whose work roles give a view of, leaving out
+// any that lie inside another of them (a province role covers its districts).
+func Scopes(tree *Tree, roles []Role) []string {
+	var out []string
+	for _, r := range roles {
+		if !ValidRole(r.Role) {
+			continue
+		}
+		covered := false
+		for _, o := range roles {
+			if o.Agency != r.Agency && ValidRole(o.Role) && tree.IsWithin(r.Agency, o.Agency) {
+				covered = true
+				break
+			}
+		}
+		if !covered && !slices.Contains(out, r.Agency) {
+			out = append(out, r.Agency)
+		}
+	}
+	return out
 }
 
 // User is an officer's account.

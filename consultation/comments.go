@@ -447,7 +447,7 @@ func (s *Service) Queue(ctx context.Context, a *Actor, f QueueFilter) ([]QueueIt
 			f.State = CommentApproved
 		}
 	}
-	if !contains(CommentStates, f.State) || f.Unanswered && f.State != CommentApproved {
+	if !slices.Contains(CommentStates, f.State) || f.Unanswered && f.State != CommentApproved {
 		return nil, problem.Invalid("state", "field.state.oneof")
 	}
 	var queries []store.Query
@@ -555,7 +555,7 @@ func (s *Service) transition(ctx context.Context, a *Actor, id, action string, c
 }
 
 func commentIn(m *Comment, states ...string) error {
-	if contains(states, m.State) {
+	if slices.Contains(states, m.State) {
 		return nil
 	}
 	return problem.Conflict("conflict.comment_state", m.State)
@@ -650,7 +650,7 @@ func (s *Service) Respond(ctx context.Context, a *Actor, id string, in ResponseI
 	switch {
 	case outcome == "":
 		f.Add("outcome", "field.outcome.required")
-	case !contains(Outcomes, outcome):
+	case !slices.Contains(Outcomes, outcome):
 		f.Add("outcome", "field.outcome.oneof")
 	case text == "" && (outcome == OutcomePartly || outcome == OutcomeNotAccepted):
 		f.Add("text", "field.response.text.required")

@@ -293,35 +293,10 @@ func (a *Actor) Can(tree *agencies.Tree, agency, need string) bool {
 // Scopes returns the agencies whose queues the actor sees, leaving out those
 // inside another of them.
 func (a *Actor) Scopes(tree *agencies.Tree) []string {
-	var out []string
 	if a == nil {
 		return nil
 	}
-	for _, r := range a.Roles {
-		if !agencies.ValidRole(r.Role) {
-			continue
-		}
-		covered := false
-		for _, o := range a.Roles {
-			if o.Agency != r.Agency && agencies.ValidRole(o.Role) && tree.IsWithin(r.Agency, o.Agency) {
-				covered = true
-				break
-			}
-		}
-		if !covered && !contains(out, r.Agency) {
-			out = append(out, r.Agency)
-		}
-	}
-	return out
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return agencies.Scopes(tree, a.Roles)
 }
 
 // stateAt computes the state at now.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -707,24 +708,13 @@ type ListPage struct {
 
 func (s *Service) checkList(f *ListFilter) error {
 	var fe problem.Fields
-	if f.Page == 0 {
-		f.Page = 1
-	}
-	if f.PerPage == 0 {
-		f.PerPage = DefaultPerPage
-	}
-	if f.Page < 1 || f.Page > MaxPage {
-		fe.Add("page", "field.page")
-	}
-	if f.PerPage < 1 || f.PerPage > MaxPerPage {
-		fe.Add("per_page", "field.per_page")
-	}
+	fe.Paging(&f.Page, &f.PerPage, DefaultPerPage, MaxPerPage, MaxPage)
 	if f.Agency != "" {
 		if _, ok := s.Tree.Get(f.Agency); !ok {
 			fe.Add("agency", "field.agency.unknown")
 		}
 	}
-	if f.State != "" && !contains(States, f.State) {
+	if f.State != "" && !slices.Contains(States, f.State) {
 		fe.Add("state", "field.state.oneof")
 	}
 	return fe.Err()

@@ -6,6 +6,7 @@ package moderation
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -46,31 +47,7 @@ func (a *Actor) Can(tree *agencies.Tree, agency, need string) bool {
 
 // Scopes returns the agencies whose queues the actor sees, without any that
 // lie inside another one of them.
-func (a *Actor) Scopes(tree *agencies.Tree) []string {
-	var out []string
-	for _, r := range a.Roles {
-		covered := false
-		for _, o := range a.Roles {
-			if o.Agency != r.Agency && tree.IsWithin(r.Agency, o.Agency) {
-				covered = true
-				break
-			}
-		}
-		if !covered && !contains(out, r.Agency) {
-			out = append(out, r.Agency)
-		}
-	}
-	return out
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func (a *Actor) Scopes(tree *agencies.Tree) []string { return agencies.Scopes(tree, a.Roles) }
 
 // QueueFilter selects a queue.
 type QueueFilter struct {
@@ -106,7 +83,7 @@ func (s *Service) Queue(ctx context.Context, a *Actor, f QueueFilter) ([]QueueIt
 		f.Limit = DefaultQueue
 	}
 	f.Limit = min(f.Limit, MaxQueue)
-	if f.State != "" && !contains(threads.States, f.State) {
+	if f.State != "" && !slices.Contains(threads.States, f.State) {
 		return nil, problem.Invalid("state", "field.state.oneof")
 	}
 	scopes := a.Scopes(s.Tree)
@@ -224,7 +201,7 @@ func (s *Service) transition(ctx context.Context, a *Actor, id, action, need str
 }
 
 func inState(t *threads.Thread, states ...string) error {
-	if contains(states, t.State) {
+	if slices.Contains(states, t.State) {
 		return nil
 	}
 	return problem.Conflict("conflict.state", problem.Msg("state."+t.State))

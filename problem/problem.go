@@ -119,3 +119,21 @@ func Is(err error, k Kind) bool {
 	p, ok := As(err)
 	return ok && p.Kind == k
 }
+
+// Paging fills in a list's page (default 1) and per-page count (default
+// def) and adds field messages when they lie outside 1..maxPage and
+// 1..maxPer.
+func (f *Fields) Paging(page, perPage *int, def, maxPer, maxPage int) {
+	if *page == 0 {
+		*page = 1
+	}
+	if *perPage == 0 {
+		*perPage = def
+	}
+	if *page < 1 || *page > maxPage {
+		f.Add("page", "field.page")
+	}
+	if *perPage < 1 || *perPage > maxPer {
+		f.Add("per_page", "field.per_page")
+	}
+}

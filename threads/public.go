@@ -71,18 +71,7 @@ type ListPage struct {
 // CheckList validates a filter, setting defaults.
 func (s *Service) CheckList(f *ListFilter) error {
 	var fe problem.Fields
-	if f.Page == 0 {
-		f.Page = 1
-	}
-	if f.PerPage == 0 {
-		f.PerPage = DefaultPerPage
-	}
-	if f.Page < 1 || f.Page > MaxPage {
-		fe.Add("page", "field.page")
-	}
-	if f.PerPage < 1 || f.PerPage > MaxPerPage {
-		fe.Add("per_page", "field.per_page")
-	}
+	fe.Paging(&f.Page, &f.PerPage, DefaultPerPage, MaxPerPage, MaxPage)
 	if f.Agency != "" {
 		if _, ok := s.Tree.Get(f.Agency); !ok {
 			fe.Add("agency", "field.agency.unknown")

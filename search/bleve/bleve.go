@@ -15,11 +15,11 @@
 //     two-word phrase is one term and a longer phrase a positional match over
 //     pair terms, far rarer than single syllables (no pair spans two of
 //     title, answer and body, so neither does a phrase);
-//   - kind, topic, year, month and every agency of the scope are values of one
-//     keyword field "f" ("k:complaint", "t:dat-dai", "y:2025", "m:2025-03",
+//   - kind, topic, year, week and every agency of the scope are values of one
+//     keyword field "f" ("k:complaint", "t:dat-dai", "y:2025", "w:2025-03-03",
 //     "s:longxuyen"), so a filter is one term;
 //   - a query's matches are computed as per-segment roaring bitmaps from the
-//     posting lists (matches.go): Total, facet counts and the months that
+//     posting lists (matches.go): Total, facet counts and the weeks that
 //     hold a newest-first page come from them without visiting hits;
 //   - relevance ranks in two tiers, matches whose title holds every word
 //     first, each by BM25 with title words boosted and adjacent typed words
@@ -66,7 +66,7 @@ var _ search.Indexer = (*Index)(nil)
 // mappingVersion changes whenever the mapping or the analysis changes in a
 // way that needs documents indexed again; Open refuses an index built under
 // another version.
-const mappingVersion = "tuongtac-search-4"
+const mappingVersion = "tuongtac-search-5"
 
 var versionKey = []byte("tuongtac_mapping_version")
 
@@ -269,11 +269,20 @@ const (
 	kindPrefix  = "k:"
 	topicPrefix = "t:"
 	yearPrefix  = "y:"
-	monthPrefix = "m:"
+	weekPrefix  = "w:"
 )
 
-// monthKey is the layout of month terms: text order is time order.
-const monthKey = "2006-01"
+// weekKey is the layout of week terms, the Monday that starts the week:
+// text order is time order.
+const weekKey = "2006-01-02"
+
+// week is the term of the week (Monday to Sunday, UTC) holding t.
+func week(t time.Time) string {
+	t = t.UTC()
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	d = d.AddDate(0, 0, -(int(d.Weekday())+6)%7)
+	return weekPrefix + d.Format(weekKey)
+}
 
 // timeKey is the layout of the sort key "d": fixed width, so text order is
 // time order.
@@ -294,7 +303,7 @@ func fields(d search.Doc) map[string]any {
 	if d.Year != 0 {
 		f = append(f, yearPrefix+strconv.Itoa(d.Year))
 	}
-	f = append(f, monthPrefix+sortTime.Format(monthKey))
+	f = append(f, week(sortTime))
 	text := d.Title + fieldBreak + d.Answer + fieldBreak + d.Body
 	m := map[string]any{
 		"text":   text,

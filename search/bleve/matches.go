@@ -12,7 +12,6 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
-	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 
 	"tuongtac/search"
@@ -31,8 +30,8 @@ import (
 //   - Total is the sum of the cardinalities;
 //   - a facet count is the intersection cardinality with the posting bitmap
 //     of the facet's term, cached per immutable segment;
-//   - newest first needs only the months that hold the page: the page query
-//     is then restricted to those months, and Bleve sorts their few hundred
+//   - newest first needs only the weeks that hold the page: the page query
+//     is then restricted to those weeks, and Bleve sorts their few hundred
 //     documents by doc values.
 //
 // It relies on two properties of Bleve's scorch index, checked by the
@@ -196,7 +195,7 @@ func (ms *matchSet) collect(ctx context.Context, q query.Query, ix *Index) error
 	return nil
 }
 
-// countFacets fills out with the matches' counts per "f" value (months
+// countFacets fills out with the matches' counts per "f" value (weeks
 // excluded).
 func (ms *matchSet) countFacets(out *search.Facets) error {
 	if ms.total == 0 {
@@ -207,7 +206,7 @@ func (ms *matchSet) countFacets(out *search.Facets) error {
 		return err
 	}
 	for _, t := range terms {
-		if strings.HasPrefix(t, monthPrefix) {
+		if strings.HasPrefix(t, weekPrefix) {
 			continue
 		}
 		n, err := ms.count(t)
@@ -221,54 +220,49 @@ func (ms *matchSet) countFacets(out *search.Facets) error {
 	return nil
 }
 
-// newestMonths returns the newest month terms that together hold at least
+// newestWeeks returns the newest week terms that together hold at least
 // need matches, or nil when all of them are needed.
-func (ms *matchSet) newestMonths(need int) ([]string, error) {
+func (ms *matchSet) newestWeeks(need int) ([]string, error) {
 	if need >= ms.total {
 		return nil, nil
 	}
-	months, err := ms.terms(monthPrefix)
+	weeks, err := ms.terms(weekPrefix)
 	if err != nil {
 		return nil, err
 	}
-	slices.Reverse(months)
+	slices.Reverse(weeks)
 	have := 0
-	for i, m := range months {
-		n, err := ms.count(m)
+	for i, w := range weeks {
+		n, err := ms.count(w)
 		if err != nil {
 			return nil, err
 		}
 		if have += n; have >= need {
-			return months[:i+1], nil
+			return weeks[:i+1], nil
 		}
 	}
 	return nil, nil
 }
 
-// terms lists the "f" terms of the snapshot that start with prefix.
+// terms lists, sorted, the "f" terms of the snapshot's segments that start
+// with prefix.
 func (ms *matchSet) terms(prefix string) ([]string, error) {
-	var d index.FieldDict
-	var err error
-	if prefix == "" {
-		d, err = ms.reader.FieldDict("f")
-	} else {
-		d, err = ms.reader.FieldDictPrefix("f", []byte(prefix))
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
+	seen := map[string]bool{}
 	var out []string
-	for {
-		e, err := d.Next()
+	for _, s := range ms.segs {
+		ts, err := ms.cache.get(s.Segment()).filterTerms()
 		if err != nil {
 			return nil, err
 		}
-		if e == nil {
-			return out, nil
+		for _, t := range ts {
+			if strings.HasPrefix(t, prefix) && !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
 		}
-		out = append(out, e.Term)
 	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // count is the number of matches holding "f" term t.
@@ -300,10 +294,12 @@ type segmentCache struct {
 }
 
 type segmentTerms struct {
-	mu    sync.Mutex
-	seg   segment.Segment
-	dicts map[string]segment.TermDictionary
-	terms map[fieldTerm]*roaring.Bitmap // nil: no document has the term
+	mu      sync.Mutex
+	seg     segment.Segment
+	dicts   map[string]segment.TermDictionary
+	terms   map[fieldTerm]*roaring.Bitmap // nil: no document has the term
+	fTerms  []string                      // every "f" term
+	fListed bool
 }
 
 func (c *segmentCache) get(seg segment.Segment) *segmentTerms {
@@ -344,6 +340,54 @@ func (c *segmentCache) clear() {
 	c.mu.Unlock()
 }
 
+// filterTerms lists the segment's "f" terms.
+func (st *segmentTerms) filterTerms() ([]string, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.fListed {
+		return st.fTerms, nil
+	}
+	d, err := st.dict("f")
+	if err != nil {
+		return nil, err
+	}
+	it := d.AutomatonIterator(everything{}, nil, nil)
+	for {
+		e, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			break
+		}
+		st.fTerms = append(st.fTerms, e.Term)
+	}
+	st.fListed = true
+	return st.fTerms, nil
+}
+
+// dict returns the segment's dictionary of field; st.mu must be held.
+func (st *segmentTerms) dict(field string) (segment.TermDictionary, error) {
+	if d, ok := st.dicts[field]; ok {
+		return d, nil
+	}
+	d, err := st.seg.Dictionary(field)
+	if err != nil {
+		return nil, err
+	}
+	st.dicts[field] = d
+	return d, nil
+}
+
+// everything is the automaton that accepts every term.
+type everything struct{}
+
+func (everything) Start() int               { return 0 }
+func (everything) IsMatch(int) bool         { return true }
+func (everything) CanMatch(int) bool        { return true }
+func (everything) WillAlwaysMatch(int) bool { return true }
+func (everything) Accept(int, byte) int     { return 0 }
+
 // orIntoer is implemented by zap postings lists: the postings as a bitmap,
 // without iterating.
 type orIntoer interface{ OrInto(*roaring.Bitmap) }
@@ -360,13 +404,9 @@ func (st *segmentTerms) bitmap(ft fieldTerm) (*roaring.Bitmap, error) {
 	if bm, ok := st.terms[ft]; ok {
 		return bm, nil
 	}
-	d, ok := st.dicts[ft.field]
-	if !ok {
-		var err error
-		if d, err = st.seg.Dictionary(ft.field); err != nil {
-			return nil, err
-		}
-		st.dicts[ft.field] = d
+	d, err := st.dict(ft.field)
+	if err != nil {
+		return nil, err
 	}
 	pl, err := d.PostingsList([]byte(ft.term), nil, nil)
 	if err != nil {

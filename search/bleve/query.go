@@ -169,7 +169,7 @@ var hitFields = []string{"title", "body", "answer", "agency", "kind", "topic", "
 
 // Search runs q. A search first finds its matches as bitmaps (matches.go),
 // which gives Total and the facet counts. Newest first then sorts only the
-// newest months' matches. Relevance ranks in two tiers: the matches whose
+// newest weeks' matches. Relevance ranks in two tiers: the matches whose
 // title holds every word, then the others, each by BM25 with title words
 // boosted; the second tier is ranked only when the page reaches it, which
 // spares scoring most matches of a common word.
@@ -272,17 +272,17 @@ func (ix *Index) page(ctx context.Context, bq query.Query, from, size int, newes
 }
 
 // newest returns hits [from, from+size) newest first, sorting only the
-// matches of the newest months that hold them.
+// matches of the newest weeks that hold them.
 func (ix *Index) newest(ctx context.Context, ms *matchSet, cs []clause, from, size int) ([]*bsearch.DocumentMatch, error) {
-	months, err := ms.newestMonths(from + size)
+	weeks, err := ms.newestWeeks(from + size)
 	if err != nil {
 		return nil, err
 	}
 	qs := queries(cs)
-	if months != nil {
-		alts := make([]query.Query, len(months))
-		for i, m := range months {
-			alts[i] = term("f", m)
+	if weeks != nil {
+		alts := make([]query.Query, len(weeks))
+		for i, w := range weeks {
+			alts[i] = term("f", w)
 		}
 		qs = append(qs, anyOf(alts))
 	}
