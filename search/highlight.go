@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"html"
 	"strings"
 	"unicode"
@@ -17,19 +18,28 @@ const snippetLead = 40
 // Highlighter marks the words of one query in stored text. Every backend
 // builds hits with it from the stored original text, so the words marked are
 // exactly those the query matched under the shared analysis (Scan), in any
-// spelling: "dat dai" marks "Đất đai" and an NFD "đất đai".
+// spelling: "dat dai" marks "Đất đai" and an NFD "đất đai". It is safe for
+// concurrent use.
 type Highlighter struct {
-	terms   map[string]bool
-	phrases [][]string
-	prefix  string
+	ids     map[string]int // query word → id
+	single  []bool         // by id: the word matches on its own (a term)
+	phrases [][]int        // phrases as word ids
+	prefix  []byte
 }
 
 // NewHighlighter marks p's terms anywhere and its phrases where their words
 // stand adjacent and in order.
 func NewHighlighter(p Parsed) *Highlighter {
-	h := &Highlighter{terms: make(map[string]bool, len(p.Terms)), phrases: p.Phrases}
+	h := &Highlighter{ids: map[string]int{}}
 	for _, t := range p.Terms {
-		h.terms[t] = true
+		h.single[h.id(t)] = true
+	}
+	for _, ph := range p.Phrases {
+		ids := make([]int, len(ph))
+		for i, w := range ph {
+			ids[i] = h.id(w)
+		}
+		h.phrases = append(h.phrases, ids)
 	}
 	return h
 }
@@ -37,35 +47,56 @@ func NewHighlighter(p Parsed) *Highlighter {
 // NewPrefixHighlighter marks the complete words and the words starting with
 // prefix, for suggestions (see ParsePrefix).
 func NewPrefixHighlighter(words []string, prefix string) *Highlighter {
-	h := &Highlighter{terms: make(map[string]bool, len(words)), prefix: prefix}
+	h := &Highlighter{ids: map[string]int{}, prefix: []byte(prefix)}
 	for _, w := range words {
-		h.terms[w] = true
+		h.single[h.id(w)] = true
 	}
 	return h
 }
 
-// marked is a token and whether the query matched it.
+func (h *Highlighter) id(w string) int {
+	if id, ok := h.ids[w]; ok {
+		return id
+	}
+	h.ids[w] = len(h.single)
+	h.single = append(h.single, false)
+	return len(h.single) - 1
+}
+
+// Ids of tokens that are not query words.
+const (
+	other    = -1
+	prefixed = -2 // not a query word, but starts with the prefix
+)
+
+// marked is a word of the text: where it is, which query word it is, and
+// whether the query matched it there.
 type marked struct {
-	Token
-	hit bool
+	start, end int
+	id         int
+	hit        bool
 }
 
 func (h *Highlighter) mark(text string) (toks []marked, hits int) {
+	toks = make([]marked, 0, len(text)/6+1)
 	Scan(text, func(term []byte, start, end int) {
-		t := string(term)
-		hit := h.terms[t] || h.prefix != "" && strings.HasPrefix(t, h.prefix)
-		toks = append(toks, marked{Token{t, start, end}, hit})
+		id, ok := h.ids[string(term)] // no allocation: a map lookup
+		if !ok {
+			id = other
+			if len(h.prefix) > 0 && bytes.HasPrefix(term, h.prefix) {
+				id = prefixed
+			}
+		}
+		hit := id == prefixed || id >= 0 && h.single[id]
+		toks = append(toks, marked{start, end, id, hit})
 	})
 	for _, ph := range h.phrases {
 		for i := 0; i+len(ph) <= len(toks); i++ {
-			ok := true
-			for k, w := range ph {
-				if toks[i+k].Term != w {
-					ok = false
-					break
-				}
+			k := 0
+			for k < len(ph) && toks[i+k].id == ph[k] {
+				k++
 			}
-			if ok {
+			if k == len(ph) {
 				for k := range ph {
 					toks[i+k].hit = true
 				}
@@ -115,18 +146,18 @@ func (h *Highlighter) Snippet(texts ...string) string {
 	}
 	text := texts[best]
 	start := 0
-	if bestScore > 0 {
+	if bestScore > 0 && bestFrom > 0 {
 		// Show some text before the first match, from a word start.
-		start = bestToks[bestFrom].Start
+		start = bestToks[bestFrom].start
 		back := start
 		for n := 0; n < snippetLead && back > 0; n++ {
 			_, size := utf8.DecodeLastRuneInString(text[:back])
 			back -= size
 		}
-		for k := bestFrom; k >= 0 && bestToks[k].Start >= back; k-- {
-			start = bestToks[k].Start
+		for k := bestFrom; k >= 0 && bestToks[k].start >= back; k-- {
+			start = bestToks[k].start
 		}
-		if bestFrom == 0 || start == bestToks[0].Start {
+		if start == bestToks[0].start {
 			start = 0
 		}
 	}
@@ -143,11 +174,11 @@ func (h *Highlighter) Snippet(texts ...string) string {
 		// Cut after the last whole word.
 		cut := start
 		for _, t := range bestToks {
-			if t.End > end {
+			if t.end > end {
 				break
 			}
-			if t.End > cut {
-				cut = t.End
+			if t.end > cut {
+				cut = t.end
 			}
 		}
 		if cut > start {
@@ -180,10 +211,11 @@ func bestWindow(text string, toks []marked) (from, score int) {
 	if ascii(text) {
 		width = SnippetRunes
 	}
+	distinct := map[int]bool{}
 	for a := range hits {
-		distinct := map[string]bool{}
-		for b := a; b < len(hits) && toks[hits[b]].End-toks[hits[a]].Start <= width; b++ {
-			distinct[toks[hits[b]].Term] = true
+		clear(distinct)
+		for b := a; b < len(hits) && toks[hits[b]].end-toks[hits[a]].start <= width; b++ {
+			distinct[toks[hits[b]].id] = true
 		}
 		if len(distinct) > score {
 			from, score = hits[a], len(distinct)
@@ -202,7 +234,8 @@ func ascii(s string) bool {
 }
 
 // render writes text[from:to] escaped, wrapping matched tokens in <mark>; a
-// run of matched tokens separated only by spaces gets one mark.
+// run of matched tokens separated only by spaces gets one mark. collapse
+// turns runs of white space into one space.
 func render(b *strings.Builder, text string, toks []marked, from, to int, collapse bool) {
 	pos := from
 	open := false
@@ -213,27 +246,28 @@ func render(b *strings.Builder, text string, toks []marked, from, to int, collap
 		b.WriteString(html.EscapeString(s))
 	}
 	for _, t := range toks {
-		if t.End <= from || t.Start < from {
+		if t.start < from || !t.hit {
 			continue
 		}
-		if t.Start >= to {
+		if t.start >= to {
 			break
 		}
-		between := text[pos:t.Start]
-		if open && (!t.hit || strings.TrimSpace(between) != "") {
+		between := text[pos:t.start]
+		if open && strings.TrimSpace(between) != "" {
 			b.WriteString("</mark>")
 			open = false
 		}
 		gap(between)
-		if t.hit && !open {
+		if !open {
 			b.WriteString("<mark>")
 			open = true
 		}
-		end := min(t.End, to)
-		b.WriteString(html.EscapeString(text[t.Start:end]))
+		end := min(t.end, to)
+		b.WriteString(html.EscapeString(text[t.start:end]))
 		pos = end
 	}
 	if open {
+		// Close before the text that follows the last mark.
 		b.WriteString("</mark>")
 	}
 	gap(text[pos:to])
@@ -241,6 +275,9 @@ func render(b *strings.Builder, text string, toks []marked, from, to int, collap
 
 // collapseSpace turns every run of white space into one space.
 func collapseSpace(s string) string {
+	if !strings.Contains(s, "  ") && !strings.ContainsFunc(s, func(r rune) bool { return r != ' ' && unicode.IsSpace(r) }) {
+		return s
+	}
 	var b strings.Builder
 	space := false
 	for _, r := range s {

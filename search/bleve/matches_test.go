@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	blv "github.com/blevesearch/bleve/v2"
@@ -82,5 +83,24 @@ func TestMatchesAgreeWithBleve(t *testing.T) {
 	}
 	if n := len(ix.cache.segs); n == 0 {
 		t.Error("nothing cached")
+	}
+}
+
+func TestWeek(t *testing.T) {
+	for in, want := range map[string]string{
+		"2025-03-03T00:00:00Z":      "w:2025-03-03", // Monday
+		"2025-03-05T12:00:00Z":      "w:2025-03-03",
+		"2025-03-09T23:59:59Z":      "w:2025-03-03", // Sunday
+		"2025-03-10T00:00:00Z":      "w:2025-03-10",
+		"2025-01-01T08:00:00Z":      "w:2024-12-30", // across a year
+		"2025-03-10T05:00:00+07:00": "w:2025-03-03", // Sunday 22:00 UTC
+	} {
+		at, err := time.Parse(time.RFC3339, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := week(at); got != want {
+			t.Errorf("week(%s) = %s, want %s", in, got, want)
+		}
 	}
 }
