@@ -62,6 +62,7 @@ var catalog = map[string][2]string{
 	"field.token":            {"Mã gửi (Idempotency-Key) phải gồm 16–128 chữ, số, - hoặc _.", "Idempotency-Key must be 16–128 letters, digits, - or _."},
 	"field.year":             {"Năm không hợp lệ.", "Enter a valid year."},
 	"field.sort":             {"Sắp xếp theo relevance (liên quan) hoặc newest (mới nhất).", "Sort by relevance or newest."},
+	"field.suggest_limit":    {"Số gợi ý từ 1 đến 20.", "Limit must be between 1 and 20."},
 	"field.page":             {"Số trang phải là số nguyên dương.", "Page must be a positive whole number."},
 	"field.per_page":         {"Số mục mỗi trang từ 1 đến 100.", "Items per page must be between 1 and 100."},
 	"field.state.oneof":      {"Trạng thái không hợp lệ.", "Unknown state."},

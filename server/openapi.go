@@ -263,14 +263,15 @@ func openAPISchemas() oaMap {
 			"per_page": oaInt("Threads per page."),
 			"facets":   oaSchema("Facets"),
 		}),
-		"SearchItem": oaObject("A thread in a list or a search result.", []string{"id", "agency", "kind", "topic", "title", "excerpt", "published_at"}, oaMap{
+		"SearchItem": oaObject("A thread in a list or a search result.", []string{"id", "agency", "kind", "topic", "title", "excerpt"}, oaMap{
+			"state":        oaString("Officers' search only: the thread's state."),
 			"id":           oaString("The thread's id."),
 			"agency":       oaString("The answering agency's id."),
 			"kind":         oaSchema("Kind"),
 			"topic":        oaString("Topic slug; empty when none was given."),
 			"title":        oaString("The title, personal data masked."),
 			"excerpt":      oaString("The start of the body (or, in a search, the best passage), personal data masked."),
-			"published_at": oaTime("When the answer was published."),
+			"published_at": oaTime("When the answer was published; absent in officers' search for unpublished threads."),
 			"title_html":   oaString("Search only: the title, HTML-escaped, with the matched words in <mark>."),
 			"snippet_html": oaString("Search only: the best passage, HTML-escaped, with the matched words in <mark>."),
 		}),

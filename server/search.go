@@ -61,6 +61,9 @@ func (a *App) searchQuery(c *fiber.Ctx, f *problem.Fields) search.Query {
 	if q.PerPage > search.MaxPerPage {
 		f.Add("per_page", "field.per_page")
 	}
+	if q.Page > search.MaxPage {
+		f.Add("page", "field.page")
+	}
 	if ag := c.Query("agency"); ag != "" {
 		if _, ok := a.tree.Get(ag); !ok {
 			f.Add("agency", "field.agency.unknown")
@@ -86,11 +89,18 @@ func (a *App) searchQuery(c *fiber.Ctx, f *problem.Fields) search.Query {
 }
 
 // searchItem is a hit in the public list's shape, with the highlighted
-// title and snippet added.
+// title and snippet added, and for officers the state.
 type searchItem struct {
-	threads.PublicItem
-	TitleHTML   string `json:"title_html"`
-	SnippetHTML string `json:"snippet_html"`
+	ID          string    `json:"id"`
+	Agency      string    `json:"agency"`
+	Kind        string    `json:"kind"`
+	Topic       string    `json:"topic"`
+	Title       string    `json:"title"`
+	Excerpt     string    `json:"excerpt"`
+	PublishedAt time.Time `json:"published_at,omitzero"`
+	State       string    `json:"state,omitempty"`
+	TitleHTML   string    `json:"title_html"`
+	SnippetHTML string    `json:"snippet_html"`
 }
 
 // searchPage is GET /api/v1/threads?q=…: the list's shape plus facets.
@@ -122,17 +132,18 @@ func toFacets(f search.Facets) facets {
 	return out
 }
 
-func toSearchPage(r *search.Result) searchPage {
+func toSearchPage(r *search.Result, withState bool) searchPage {
 	p := searchPage{Items: make([]searchItem, 0, len(r.Hits)), Total: r.Total, Page: r.Page, PerPage: r.PerPage, Facets: toFacets(r.Facets)}
 	for _, h := range r.Hits {
-		p.Items = append(p.Items, searchItem{
-			PublicItem: threads.PublicItem{
-				ID: h.ID, Agency: h.Agency, Kind: h.Kind, Topic: h.Topic,
-				Title: threads.HighlightText(h.TitleHTML), Excerpt: threads.HighlightText(h.SnippetHTML),
-				PublishedAt: h.PublishedAt,
-			},
-			TitleHTML: h.TitleHTML, SnippetHTML: h.SnippetHTML,
-		})
+		it := searchItem{
+			ID: h.ID, Agency: h.Agency, Kind: h.Kind, Topic: h.Topic,
+			Title: threads.HighlightText(h.TitleHTML), Excerpt: threads.HighlightText(h.SnippetHTML),
+			PublishedAt: h.PublishedAt, TitleHTML: h.TitleHTML, SnippetHTML: h.SnippetHTML,
+		}
+		if withState {
+			it.State = h.State
+		}
+		p.Items = append(p.Items, it)
 	}
 	return p
 }
@@ -162,7 +173,7 @@ func (a *App) apiSearchThreads(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toSearchPage(r))
+	return c.JSON(toSearchPage(r, false))
 }
 
 // apiSuggest offers published titles as the person types.
@@ -173,7 +184,13 @@ func (a *App) apiSuggest(c *fiber.Ctx) error {
 		return err
 	}
 	q.States = []string{threads.StatePublished}
-	limit := intQuery(c, "limit", "field.limit", &f)
+	limit := intQuery(c, "limit", "field.suggest_limit", &f)
+	if limit > search.MaxSuggestions || c.Query("limit") != "" && limit == 0 {
+		f.Add("limit", "field.suggest_limit")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
 	ss, err := a.indexes.Public.Suggest(c.UserContext(), c.Query("q"), q, limit)
 	if err != nil {
 		return unavailable(err)
@@ -213,7 +230,7 @@ func (a *App) apiModSearch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toSearchPage(r))
+	return c.JSON(toSearchPage(r, true))
 }
 
 // officerSearch limits q to the actor's agencies (an asked-for agency must be

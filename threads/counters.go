@@ -280,12 +280,16 @@ func (s *Store) indexBatch(ctx context.Context, ts []Thread) error {
 		return err
 	}
 	for _, t := range batch {
-		indexed := t.UpdatedAt
-		_, err := s.Update(ctx, t.ID, func(cur *Thread) error {
-			if !cur.UpdatedAt.Equal(indexed) {
-				return nil // changed since it was read: its new entry indexes it again
+		// Remove only the entry ids this batch saw: a change since then
+		// renewed the id (Reindex) and stays to be indexed again.
+		seen := map[string]bool{}
+		for _, e := range t.Outbox {
+			if e.Kind == "index" {
+				seen[e.ID] = true
 			}
-			cur.Outbox = slices.DeleteFunc(cur.Outbox, func(e OutboxEntry) bool { return e.Kind == "index" })
+		}
+		_, err := s.Update(ctx, t.ID, func(cur *Thread) error {
+			cur.Outbox = slices.DeleteFunc(cur.Outbox, func(e OutboxEntry) bool { return seen[e.ID] })
 			return nil
 		})
 		if err != nil {

@@ -48,10 +48,14 @@ func Notify(t *Thread, event string, now time.Time) OutboxEntry {
 // SetIndexes connects the search indexes. Without them "index" entries wait.
 func (s *Store) SetIndexes(ix Indexes) { s.indexes = ix }
 
-// Reindex records that t must be (re)indexed, unless an entry already waits.
+// Reindex records that t must be (re)indexed. At most one entry waits; a
+// waiting one gets a new id, so a worker that read the thread before this
+// change (and indexed that older state) removes only the id it saw and
+// leaves this change to be indexed too.
 func Reindex(t *Thread, now time.Time) {
-	for _, e := range t.Outbox {
+	for i, e := range t.Outbox {
 		if e.Kind == "index" {
+			t.Outbox[i] = OutboxEntry{ID: NewID(now), Kind: "index", At: now}
 			return
 		}
 	}
