@@ -21,6 +21,11 @@ import (
 //go:embed corpus/questions.json
 var demoCorpus []byte
 
+// demoDraft is the regulation itself, opened for comments as a demo draft.
+//
+//go:embed corpus/quy-che-02-2023-an-giang.txt
+var demoDraft string
+
 // demo loads the corpus into a running instance through its HTTP API: it signs
 // in as the bootstrap administrator, creates an officer and an editor for each
 // agency the corpus uses, then submits every question, answers it as the
@@ -123,6 +128,26 @@ func demo(ctx context.Context, args []string, stdout io.Writer) error {
 		published++
 	}
 	fmt.Fprintf(stdout, "demo: %d questions published, %d already there; see %s/threads\n", published, skipped, strings.TrimRight(*base, "/"))
+	// A draft open for comments, so /consultations has something to show
+	// (once: a second run finds it).
+	if _, list, err := admin.call("GET", "/api/v1/consultations?per_page=100", nil); err == nil && strings.Contains(string(list), "(bản thử)") {
+		return nil
+	}
+	now := time.Now()
+	status, body, err := admin.call("POST", "/api/v1/consultations", map[string]any{
+		"agency": "ubnd-tinh", "title": "Dự thảo Quy chế tương tác của cơ quan nhà nước tỉnh An Giang (bản thử)",
+		"summary":  "Bản mẫu để thử tính năng góp ý dự thảo: văn bản Quy chế ban hành kèm theo Quyết định 02/2023/QĐ-UBND.",
+		"opens_at": now.Add(-time.Minute).Format(time.RFC3339), "closes_at": now.AddDate(0, 0, 30).Format(time.RFC3339),
+		"text": demoDraft, "format": "text",
+	})
+	switch {
+	case err != nil:
+		return err
+	case status == http.StatusCreated:
+		fmt.Fprintf(stdout, "demo: a draft is open for comments at %s/consultations\n", strings.TrimRight(*base, "/"))
+	default:
+		fmt.Fprintf(stdout, "demo: no demo draft (%d %s)\n", status, truncate(body, 200))
+	}
 	return nil
 }
 
@@ -186,4 +211,11 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return fmt.Sprintf("%x", b)
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
 }
