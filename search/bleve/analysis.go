@@ -12,26 +12,29 @@ import (
 
 // Names registered with Bleve and stored in the index mapping.
 const (
-	wordsTokenizer = "tuongtac_words"
-	pairsTokenizer = "tuongtac_pairs"
-	wordsAnalyzer  = "tuongtac_vi"
-	pairsAnalyzer  = "tuongtac_vi_pairs"
-	prefixAnalyzer = "tuongtac_prefix"
-	edgeFilter     = "tuongtac_edge"
+	wordsTokenizer   = "tuongtac_words"
+	pairsTokenizer   = "tuongtac_pairs"
+	triplesTokenizer = "tuongtac_triples"
+	wordsAnalyzer    = "tuongtac_vi"
+	pairsAnalyzer    = "tuongtac_vi_pairs"
+	triplesAnalyzer  = "tuongtac_vi_triples"
+	prefixAnalyzer   = "tuongtac_prefix"
+	edgeFilter       = "tuongtac_edge"
 )
 
-// pairSeparator joins the two words of a pair term.
-const pairSeparator = " "
+// gramSeparator joins the words of a pair or triple term.
+const gramSeparator = " "
 
-// fieldBreak separates title, answer and body in the single "text" and
-// "pairs" values (one value rather than an array: Bleve merges array values'
-// token frequencies at a noticeable cost). It is a word separator for Scan,
-// and no pair spans it, so no phrase runs from a title into a body. Stored
-// text never contains it: vntext.Clean turns U+2029 into a line break.
+// fieldBreak separates title, answer and body in the single "text", "pairs"
+// and "triples" values (one value rather than an array: Bleve merges array
+// values' token frequencies at a noticeable cost). It is a word separator for
+// Scan, and no pair or triple spans it, so no phrase runs from a title into a
+// body. Stored text never contains it: vntext.Clean turns U+2029 into a line
+// break.
 const fieldBreak = "\u2029"
 
 func init() {
-	for name, t := range map[string]analysis.Tokenizer{wordsTokenizer: words{}, pairsTokenizer: pairs{}} {
+	for name, t := range map[string]analysis.Tokenizer{wordsTokenizer: words{}, pairsTokenizer: grams(2), triplesTokenizer: grams(3)} {
 		if err := registry.RegisterTokenizer(name, func(map[string]any, *registry.Cache) (analysis.Tokenizer, error) {
 			return t, nil
 		}); err != nil {
@@ -66,32 +69,50 @@ func (words) Tokenize(input []byte) analysis.TokenStream {
 	return stream(toks)
 }
 
-// pairs emits every two adjacent words as one term ("thu tuc", "tuc dat"…) at
-// the position of the first. A two-word phrase is then one term lookup, and a
-// longer one a phrase over far rarer terms than its words.
-type pairs struct{}
+// grams(n) emits every n adjacent words as one term ("thu tuc", "tuc dat"…
+// for n = 2), at consecutive positions. A two- or three-word phrase is then
+// one term lookup, and a longer one a positional match over triples, far
+// rarer than single syllables. Positions jump by n at a field break, so
+// grams on either side never look adjacent.
+type grams int
 
-func (pairs) Tokenize(input []byte) analysis.TokenStream {
+func (n grams) Tokenize(input []byte) analysis.TokenStream {
 	toks := make([]analysis.Token, 0, len(input)/5+1)
-	arena := make([]byte, 0, 2*len(input)+16)
-	var prev []byte
-	prevStart, prevEnd := -1, 0
+	arena := make([]byte, 0, int(n)*len(input)+16)
+	type word struct {
+		term       []byte
+		start, end int
+	}
+	window := make([]word, 0, n) // the last n-1 words
+	pos := 0
 	scan(input, func(term []byte, start, end int) {
-		if prevStart >= 0 && !bytes.Contains(input[prevEnd:start], breakBytes) {
+		if len(window) > 0 && bytes.Contains(input[window[len(window)-1].end:start], breakBytes) {
+			window = window[:0]
+			pos += int(n)
+		}
+		if len(window) == int(n)-1 {
 			off := len(arena)
-			arena = append(arena, prev...)
-			arena = append(arena, pairSeparator...)
+			for _, w := range window {
+				arena = append(arena, w.term...)
+				arena = append(arena, gramSeparator...)
+			}
 			arena = append(arena, term...)
+			pos++
 			toks = append(toks, analysis.Token{
 				Term:     arena[off:len(arena):len(arena)],
-				Start:    prevStart,
+				Start:    window[0].start,
 				End:      end,
-				Position: len(toks) + 1,
+				Position: pos,
 				Type:     analysis.Shingle,
 			})
+			// Slide: drop the oldest word, reusing its buffer.
+			oldest := window[0].term
+			copy(window, window[1:])
+			window = window[:len(window)-1]
+			window = append(window, word{append(oldest[:0], term...), start, end})
+			return
 		}
-		prev = append(prev[:0], term...)
-		prevStart, prevEnd = start, end
+		window = append(window, word{append([]byte(nil), term...), start, end})
 	})
 	return stream(toks)
 }

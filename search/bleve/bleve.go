@@ -11,10 +11,11 @@
 // matches half of them (BenchmarkSearch100k):
 //   - title, answer and body are indexed together as one field "text", so a
 //     word is one posting list rather than a disjunction over three fields;
-//   - the same text is indexed as pairs of adjacent words ("pairs"), so a
-//     two-word phrase is one term and a longer phrase a positional match over
-//     pair terms, far rarer than single syllables (no pair spans two of
-//     title, answer and body, so neither does a phrase);
+//   - the same text is indexed as pairs and triples of adjacent words
+//     ("pairs", "triples"), so a two- or three-word phrase is one term and a
+//     longer phrase a positional match over triples, far rarer than single
+//     syllables (none spans two of title, answer and body, so neither does a
+//     phrase); pairs of typed words also rank adjacent matches higher;
 //   - kind, topic, year, week and every agency of the scope are values of one
 //     keyword field "f" ("k:complaint", "t:dat-dai", "y:2025", "w:2025-03-03",
 //     "s:longxuyen"), so a filter is one term;
@@ -66,7 +67,7 @@ var _ search.Indexer = (*Index)(nil)
 // mappingVersion changes whenever the mapping or the analysis changes in a
 // way that needs documents indexed again; Open refuses an index built under
 // another version.
-const mappingVersion = "tuongtac-search-5"
+const mappingVersion = "tuongtac-search-6"
 
 var versionKey = []byte("tuongtac_mapping_version")
 
@@ -91,6 +92,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}{
 		{wordsAnalyzer, map[string]any{"type": custom.Name, "tokenizer": wordsTokenizer}},
 		{pairsAnalyzer, map[string]any{"type": custom.Name, "tokenizer": pairsTokenizer}},
+		{triplesAnalyzer, map[string]any{"type": custom.Name, "tokenizer": triplesTokenizer}},
 		{prefixAnalyzer, map[string]any{"type": custom.Name, "tokenizer": wordsTokenizer, "token_filters": []any{edgeFilter}}},
 	} {
 		if def.name == prefixAnalyzer {
@@ -111,7 +113,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	stored := &mapping.FieldMapping{Type: "text", Store: true}
 	dm := mapping.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt("text", &mapping.FieldMapping{Type: "text", Analyzer: wordsAnalyzer, Index: true})
-	dm.AddFieldMappingsAt("pairs", &mapping.FieldMapping{Type: "text", Analyzer: pairsAnalyzer, Index: true, IncludeTermVectors: true})
+	dm.AddFieldMappingsAt("pairs", &mapping.FieldMapping{Type: "text", Analyzer: pairsAnalyzer, Index: true})
+	dm.AddFieldMappingsAt("triples", &mapping.FieldMapping{Type: "text", Analyzer: triplesAnalyzer, Index: true, IncludeTermVectors: true})
 	dm.AddFieldMappingsAt("title",
 		&mapping.FieldMapping{Name: "title", Type: "text", Analyzer: wordsAnalyzer, Store: true, Index: true},
 		&mapping.FieldMapping{Name: "title_prefix", Type: "text", Analyzer: prefixAnalyzer, Index: true, SkipFreqNorm: true})
@@ -306,13 +309,14 @@ func fields(d search.Doc) map[string]any {
 	f = append(f, week(sortTime))
 	text := d.Title + fieldBreak + d.Answer + fieldBreak + d.Body
 	m := map[string]any{
-		"text":   text,
-		"pairs":  text,
-		"title":  d.Title,
-		"answer": d.Answer,
-		"body":   d.Body,
-		"f":      f,
-		"d":      sortTime.Format(timeKey),
+		"text":    text,
+		"pairs":   text,
+		"triples": text,
+		"title":   d.Title,
+		"answer":  d.Answer,
+		"body":    d.Body,
+		"f":       f,
+		"d":       sortTime.Format(timeKey),
 	}
 	set := func(k, v string) {
 		if v != "" {

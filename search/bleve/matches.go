@@ -26,7 +26,7 @@ import (
 //   - a clause's matches are the posting bitmap of its term (or the union of
 //     its terms' bitmaps) in the segment, and a query's the intersection of
 //     its clauses', minus the segment's deleted documents; only a phrase of
-//     three or more words needs positions, and then the query is run
+//     four or more words needs positions, and then the query is run
 //     unscored and its hits collected;
 //   - Total is the sum of the cardinalities;
 //   - a facet count is the intersection cardinality with the posting bitmap

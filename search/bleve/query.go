@@ -21,8 +21,8 @@ import (
 const titleBoost = 3
 
 // clause is one condition a document must meet: one of the terms any, or,
-// when phrase is set, the pair terms of a phrase of three or more words at
-// consecutive positions of "pairs". Both the Bleve queries and the bitmap
+// when phrase is set, the triples of a phrase of four or more words at
+// consecutive positions of "triples". Both the Bleve queries and the bitmap
 // evaluation in matches.go are built from clauses, so they cannot disagree.
 type clause struct {
 	any    []fieldTerm
@@ -31,26 +31,30 @@ type clause struct {
 
 type fieldTerm struct{ field, term string }
 
-// pairTerm is the "pairs" term of two adjacent words.
-func pairTerm(a, b string) string { return a + pairSeparator + b }
+// gram is the "pairs" or "triples" term of adjacent words.
+func gram(words ...string) string { return strings.Join(words, gramSeparator) }
 
-// textClauses requires every term of p in "text" and every phrase in
-// "pairs": a two-word phrase is its one pair term.
+// textClauses requires every term of p in "text" and every phrase: a two-
+// or three-word phrase is one term of "pairs" or "triples", a longer one its
+// triples at consecutive positions.
 func textClauses(p search.Parsed) []clause {
 	var cs []clause
 	for _, t := range p.Terms {
 		cs = append(cs, clause{any: []fieldTerm{{"text", t}}})
 	}
 	for _, ph := range p.Phrases {
-		if len(ph) == 2 {
-			cs = append(cs, clause{any: []fieldTerm{{"pairs", pairTerm(ph[0], ph[1])}}})
-			continue
+		switch len(ph) {
+		case 2:
+			cs = append(cs, clause{any: []fieldTerm{{"pairs", gram(ph...)}}})
+		case 3:
+			cs = append(cs, clause{any: []fieldTerm{{"triples", gram(ph...)}}})
+		default:
+			ts := make([]string, len(ph)-2)
+			for i := range ts {
+				ts[i] = gram(ph[i : i+3]...)
+			}
+			cs = append(cs, clause{phrase: ts})
 		}
-		ps := make([]string, len(ph)-1)
-		for i := range ps {
-			ps[i] = pairTerm(ph[i], ph[i+1])
-		}
-		cs = append(cs, clause{phrase: ps})
 	}
 	return cs
 }
@@ -84,7 +88,7 @@ func filterClauses(q search.Query) []clause {
 
 func (c clause) query() query.Query {
 	if c.phrase != nil {
-		return query.NewPhraseQuery(c.phrase, "pairs")
+		return query.NewPhraseQuery(c.phrase, "triples")
 	}
 	qs := make([]query.Query, len(c.any))
 	for i, ft := range c.any {
@@ -148,7 +152,7 @@ func ranked(p search.Parsed, text, filters []clause, t tier) query.Query {
 		title = append(title, term("title", w))
 	}
 	for i := 0; i+1 < len(p.Terms); i++ {
-		should = append(should, term("pairs", pairTerm(p.Terms[i], p.Terms[i+1])))
+		should = append(should, term("pairs", gram(p.Terms[i], p.Terms[i+1])))
 	}
 	must := queries(text)
 	var mustNot []query.Query
@@ -174,7 +178,7 @@ var hitFields = []string{"title", "body", "answer", "agency", "kind", "topic", "
 // boosted; the second tier is ranked only when the page reaches it, which
 // spares scoring most matches of a common word.
 //
-// A phrase of three or more words needs positions, which bitmaps do not
+// A phrase of four or more words needs positions, which bitmaps do not
 // hold: such a search is ranked in one pass, without tiers, that also
 // counts, and its matches are collected only for facets or newest first.
 func (ix *Index) Search(ctx context.Context, q search.Query) (*search.Result, error) {

@@ -808,6 +808,8 @@ func testPhraseAdjacency(t *testing.T, ix search.Indexer) {
 		{`"thủ tục đất đai"`, []string{"adjacent", "punct"}},
 		{`"thu tuc dat dai"`, []string{"adjacent", "punct"}},
 		{`"đất đai và"`, []string{"apart"}},
+		{`"tục đất đai"`, []string{"adjacent", "punct"}}, // not across title and body
+		{`"tục đất"`, []string{"adjacent", "punct"}},
 		{"thủ tục đất đai", []string{"adjacent", "apart", "punct", "split"}},
 		{`"thủ tục" "đất đai"`, []string{"adjacent", "apart", "punct", "split"}},
 		{`"tục đất" thủ`, []string{"adjacent", "punct"}},
