@@ -911,3 +911,30 @@ func (s *Service) drainMail(ctx context.Context) {
 		}
 	}
 }
+
+// ThreadFrame tells officers' consoles that a thread in their agencies moved:
+// a new question, a claim, an answer, an approval, a transfer. Consoles show
+// it at once; it is a hint to look, never the record (the store is).
+type ThreadFrame struct {
+	Type   string    `json:"type"` // always "thread"
+	ID     string    `json:"thread_id"`
+	Agency string    `json:"agency"`
+	State  string    `json:"state"`
+	Action string    `json:"action"`
+	Title  string    `json:"title"`
+	At     time.Time `json:"at"`
+}
+
+// TypeThread is the frame type of ThreadFrame.
+const TypeThread = "thread"
+
+// PublishThread sends f to the consoles of f.Agency and every agency above
+// it, on every instance. Best effort: a console that misses it still sees the
+// thread on its next load.
+func (s *Service) PublishThread(ctx context.Context, f ThreadFrame) {
+	f.Type = TypeThread
+	data := mustJSON(f)
+	for _, a := range s.tree.Ancestors(f.Agency) {
+		_ = s.broker.Publish(ctx, agencyTopic(a), data)
+	}
+}

@@ -37,5 +37,8 @@ var searchCatalog = map[string][2]string{
 	"thread.follow":          {"Nhận cập nhật qua email", "Get updates by email"},
 	"thread.follow_hint":     {"Email của bạn không được công khai. Bạn cần xác nhận địa chỉ trước.", "Your address is never shown. You confirm it first."},
 	"thread.follow_button":   {"Theo dõi", "Follow"},
+	"live.heading":           {"Vừa cập nhật", "Just now"},
+	"live.submitted":         {"câu hỏi mới", "new question"},
+	"live.reload":            {"Tải lại hàng chờ", "Reload the queue"},
 	"search.officer_heading": {"Tìm trong câu hỏi của cơ quan", "Search your agencies' threads"},
 }

@@ -25,6 +25,9 @@ type Service struct {
 	Calendar *agencies.Calendar
 	// Now is the clock; tests may set it.
 	Now func() time.Time
+	// OnChange, if set, hears of every transition after it is stored (live
+	// consoles). It must not block.
+	OnChange func(ctx context.Context, t *threads.Thread, action string)
 }
 
 // New builds a Service.
@@ -197,6 +200,9 @@ func (s *Service) transition(ctx context.Context, a *Actor, id, action, need str
 	// Count and notify now (cheap); the outbox worker, woken, indexes in
 	// batches and retries whatever fails here.
 	_ = s.Threads.DrainExceptIndex(ctx, t.ID)
+	if s.OnChange != nil {
+		s.OnChange(ctx, t, action)
+	}
 	return t, nil
 }
 

@@ -151,6 +151,14 @@ func NewApp(ctx context.Context, cfg Config, db store.DB, log *slog.Logger) (*Ap
 		return nil, err
 	}
 	a.consult = consultation.NewService(consultation.NewStore(db), tree)
+	// Live consoles: every new thread and transition reaches the officers'
+	// sockets of its agency and those above, on every instance.
+	live := func(ctx context.Context, t *threads.Thread, action string) {
+		a.chat.svc.PublishThread(context.WithoutCancel(ctx), chat.ThreadFrame{
+			ID: t.ID, Agency: t.Agency, State: t.State, Action: action, Title: t.Title, At: t.UpdatedAt})
+	}
+	a.mod.OnChange = live
+	a.threads.OnSubmit = func(ctx context.Context, t *threads.Thread) { live(ctx, t, "submitted") }
 	a.fiber = a.newFiber()
 	return a, nil
 }

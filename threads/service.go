@@ -125,6 +125,9 @@ type Service struct {
 	Now func() time.Time
 	// Secret is the installation's key for derived tracking codes.
 	Secret []byte
+	// OnSubmit, if set, hears of every new thread after it is stored (live
+	// consoles). It must not block.
+	OnSubmit func(ctx context.Context, t *Thread)
 }
 
 // NewService builds a Service.
@@ -263,6 +266,9 @@ func (s *Service) Submit(ctx context.Context, in Input, meta Meta, pre problem.F
 	}
 	// The outbox worker indexes it in the background: submissions stay fast.
 	s.Store.kick()
+	if s.OnSubmit != nil {
+		s.OnSubmit(ctx, t)
+	}
 	return &Receipt{ID: t.ID, TrackingCode: code, State: t.State, DueAt: t.DueAt}, nil
 }
 

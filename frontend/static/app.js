@@ -244,7 +244,41 @@
     });
   }
 
+  // Live console: the queue page listens on the officers' socket and lists
+  // new threads and transitions in its agencies as they happen. The table
+  // itself changes on the next load; without JavaScript, reloading shows all.
+  function liveConsole() {
+    var box = document.querySelector("[data-live-console]");
+    if (!box || !window.WebSocket) return;
+    var list = box.querySelector("ul");
+    var proto = location.protocol === "https:" ? "wss:" : "ws:";
+    var ws;
+    function connect(delay) {
+      setTimeout(function () {
+        ws = new WebSocket(proto + "//" + location.host + "/ws/console");
+        ws.onmessage = function (e) {
+          var f;
+          try { f = JSON.parse(e.data); } catch (err) { return; }
+          if (!f || f.type !== "thread") return;
+          var li = document.createElement("li");
+          var a = document.createElement("a");
+          a.href = "/console/threads/" + encodeURIComponent(f.thread_id);
+          a.textContent = f.title; // text, never HTML
+          var label = box.getAttribute("data-action-" + f.action) || f.action;
+          li.appendChild(a);
+          li.appendChild(document.createTextNode(" — " + label));
+          list.insertBefore(li, list.firstChild);
+          while (list.children.length > 20) list.removeChild(list.lastChild);
+          box.hidden = false;
+        };
+        ws.onclose = function () { connect(Math.min((delay || 1000) * 2, 30000)); };
+      }, delay || 0);
+    }
+    connect(0);
+  }
+
   function init() {
+    liveConsole();
     suggestions();
     showJSOnly();
     counters();
