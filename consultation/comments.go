@@ -661,12 +661,24 @@ func (s *Service) Respond(ctx context.Context, a *Actor, id string, in ResponseI
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, a, id, "respond",
+	m, err := s.transition(ctx, a, id, "respond",
 		func(m *Comment) error { return commentIn(m, CommentApproved) },
 		func(m *Comment, e *AuditEntry) {
-			m.Response = &Response{Outcome: outcome, Text: text, By: a.ID, ByName: a.Name, At: s.now()}
+			now := s.now()
+			m.Response = &Response{Outcome: outcome, Text: text, By: a.ID, ByName: a.Name, At: now}
 			m.Responded = true
 			m.Public = publicComment(m)
 			e.Reason = outcome
+			if m.Author.Email != "" && s.Store.notifier != nil {
+				// The author hears of it (the notifier only mails a
+				// confirmed address); written with the response itself.
+				m.Outbox = append(m.Outbox, OutboxItem{ID: newID(now), Kind: "notify", At: now})
+			}
 		})
+	if err != nil {
+		return nil, err
+	}
+	// Tell the author now; the worker retries if this fails.
+	_ = s.Store.Drain(ctx, m.ID, s.now)
+	return m, nil
 }

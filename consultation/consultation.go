@@ -239,7 +239,7 @@ type AuditEntry struct {
 // state change and removed once applied.
 type OutboxItem struct {
 	ID      string    `json:"id"`
-	Kind    string    `json:"kind"` // "count"
+	Kind    string    `json:"kind"` // "count", or "notify" (the author hears of a response)
 	Delta   int64     `json:"delta"`
 	Version int       `json:"version"`
 	Anchor  string    `json:"anchor"`

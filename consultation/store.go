@@ -83,6 +83,7 @@ type Store struct {
 	comments store.Collection
 	dedup    store.Collection
 	cache    versionCache
+	notifier Notifier
 }
 
 // NewStore wraps a migrated database.
@@ -400,8 +401,17 @@ func (s *Store) Drain(ctx context.Context, id string, now func() time.Time) erro
 	}
 	done := map[string]bool{}
 	for _, e := range m.Outbox {
-		if err := s.applyCount(ctx, m.Consultation, e, now); err != nil {
-			return fmt.Errorf("consultation: drain %s: %w", id, err)
+		switch {
+		case e.Kind == "notify" && s.notifier != nil:
+			if err := s.notifier.CommentAnswered(ctx, m, e); err != nil {
+				return fmt.Errorf("consultation: drain %s: %w", id, err)
+			}
+		case e.Kind == "notify":
+			continue // no notifier yet: it waits
+		default:
+			if err := s.applyCount(ctx, m.Consultation, e, now); err != nil {
+				return fmt.Errorf("consultation: drain %s: %w", id, err)
+			}
 		}
 		done[e.ID] = true
 	}
@@ -446,6 +456,15 @@ func (s *Store) Recount(ctx context.Context, id string, now func() time.Time) er
 	})
 	return err
 }
+
+// Notifier hears that a comment was answered, so its author can be told. It
+// must be idempotent by entry id: a crash can deliver an entry twice.
+type Notifier interface {
+	CommentAnswered(ctx context.Context, m *Comment, e OutboxItem) error
+}
+
+// SetNotifier connects the notifier; without one "notify" entries wait.
+func (s *Store) SetNotifier(n Notifier) { s.notifier = n }
 
 // Worker applies count entries left behind by a stopped process.
 type Worker struct {

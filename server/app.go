@@ -158,6 +158,7 @@ func NewApp(ctx context.Context, cfg Config, db store.DB, log *slog.Logger) (*Ap
 			ID: t.ID, Agency: t.Agency, State: t.State, Action: action, Title: t.Title, At: t.UpdatedAt})
 	}
 	a.mod.OnChange = live
+	a.consult.Store.SetNotifier(notifier{a})
 	a.threads.OnSubmit = func(ctx context.Context, t *threads.Thread) { live(ctx, t, "submitted") }
 	a.fiber = a.newFiber()
 	return a, nil

@@ -388,6 +388,7 @@ func (a *App) apiComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.confirmCommenter(c, in.Email, in.Lang)
 	return c.Status(fiber.StatusCreated).JSON(r)
 }
 
@@ -850,6 +851,9 @@ func (a *App) pageConsultationComment(c *fiber.Ctx) error {
 		_, err = a.consult.Comment(c.UserContext(), id, in, consultation.Meta{ClientHash: a.clientHash(a.clientIP(c))})
 	}
 	if err == nil {
+		a.confirmCommenter(c, in.Email, in.Lang)
+	}
+	if err == nil {
 		return c.Redirect("/consultations/"+url.PathEscape(id)+"?done=comment#"+unitID(anchor), fiber.StatusSeeOther)
 	}
 	if problem.Is(err, problem.KindNotFound) {
@@ -1308,4 +1312,14 @@ func (a *App) pageConsoleCommentAction(c *fiber.Ctx) error {
 		d.FieldErr = fe.Errors
 	}
 	return a.renderConsoleItem(c, status, d)
+}
+
+// confirmCommenter sends a commenter who left an address the confirmation
+// link, so the agency's response can reach them (double opt-in, as for
+// questions). Failing to send it never fails the comment.
+func (a *App) confirmCommenter(c *fiber.Ctx, email, lang string) {
+	if email == "" {
+		return
+	}
+	_ = a.mail.RequestVerification(c.UserContext(), email, i18n.Lang(lang))
 }

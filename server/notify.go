@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"tuongtac/agencies"
+	"tuongtac/consultation"
 	"tuongtac/i18n"
 	"tuongtac/notifications"
 	"tuongtac/problem"
@@ -383,4 +384,28 @@ func (a *App) pageFollow(c *fiber.Ctx) error {
 		return a.mailPage(c, fiber.StatusOK, "mail.follow_title", "mail.follow_confirm", "", "")
 	}
 	return a.mailPage(c, fiber.StatusOK, "mail.follow_title", "mail.follow_done", "", "")
+}
+
+var _ consultation.Notifier = notifier{}
+
+// CommentAnswered tells a consultation comment's author of the agency's
+// response (only to a confirmed address; idempotent by entry id).
+func (n notifier) CommentAnswered(ctx context.Context, m *consultation.Comment, e consultation.OutboxItem) error {
+	if m.Author.Email == "" || m.Response == nil {
+		return nil
+	}
+	lang := i18n.Lang(m.Lang)
+	data := notifications.Data{
+		Title: m.ConsultationTitle, Draft: m.ConsultationTitle, Comment: m.Body, Reply: m.Response.Text,
+		Agency:    n.agencyName(m.Agency, lang),
+		ThreadURL: n.base() + "/consultations/" + url.PathEscape(m.Consultation),
+	}
+	if m.Author.ShowName {
+		data.Name = m.Author.Name
+	}
+	_, err := n.a.mail.Notify(ctx, e.ID, m.Author.Email, notifications.TmplCommentAnswered, data)
+	if problem.Is(err, problem.KindValidation) {
+		return nil // an address that cannot receive mail: nothing to retry
+	}
+	return err
 }

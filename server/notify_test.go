@@ -1,11 +1,14 @@
 package main
 
 import (
+	"mime"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"tuongtac/agencies"
 )
@@ -109,5 +112,62 @@ func TestNotifications(t *testing.T) {
 	}
 	if res, _ := ta.anon().raw("POST", unsub, "application/x-www-form-urlencoded", []byte("List-Unsubscribe=One-Click")); res.StatusCode != 200 {
 		t.Fatalf("one-click unsubscribe: %d", res.StatusCode)
+	}
+}
+
+// TestCommentAnsweredMail: a commenter who confirmed the address hears of the
+// agency's response to their comment on a draft.
+func TestCommentAnsweredMail(t *testing.T) {
+	ta := newTestApp(t)
+	admin := ta.login(adminEmail, testPass)
+	now := time.Now()
+	res, body := admin.json("POST", "/api/v1/consultations", map[string]any{
+		"agency": "sotp", "title": "Dự thảo quy định thử", "summary": "Thử",
+		"opens_at": now.Add(-time.Minute).Format(time.RFC3339), "closes_at": now.AddDate(0, 0, 40).Format(time.RFC3339),
+		"text": "Điều 1. Phạm vi điều chỉnh\nQuy định này áp dụng cho việc thử nghiệm.\nĐiều 2. Hiệu lực\nCó hiệu lực từ ngày ký.", "format": "text",
+	})
+	if res.StatusCode != 201 {
+		t.Fatalf("create: %d %s", res.StatusCode, body)
+	}
+	var cons struct {
+		ID string `json:"id"`
+	}
+	mustDecode(t, body, &cons)
+	res, body = ta.anon().json("POST", "/api/v1/consultations/"+cons.ID+"/comments", map[string]any{
+		"anchor": "dieu-1", "body": "Đề nghị nói rõ phạm vi áp dụng cho cấp xã.", "email": "gopy@example.vn", "consent": true,
+	})
+	if res.StatusCode != 201 {
+		t.Fatalf("comment: %d %s", res.StatusCode, body)
+	}
+	var cm struct {
+		ID string `json:"id"`
+	}
+	mustDecode(t, body, &cm)
+	drainAll(t, ta)
+	verify := regexp.MustCompile(`/verify/[A-Za-z0-9_-]+`).FindString(strings.Join(spooled(t, ta), "\n"))
+	if verify == "" {
+		t.Fatal("the commenter got no confirmation link")
+	}
+	ta.anon().form(verify, map[string]string{})
+	for _, step := range []struct {
+		action string
+		body   map[string]any
+	}{{"approve", nil}, {"respond", map[string]any{"outcome": "accepted", "text": "Ban soạn thảo tiếp thu, bổ sung cấp xã."}}} {
+		if res, b := admin.json("POST", "/api/v1/moderation/comments/"+cm.ID+"/"+step.action, step.body); res.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", step.action, res.StatusCode, b)
+		}
+	}
+	drainAll(t, ta)
+	found := false
+	for _, m := range spooled(t, ta) {
+		msg, err := mail.ReadMessage(strings.NewReader(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		found = found || (strings.Contains(msg.Header.Get("To"), "gopy@example.vn") && strings.Contains(subject, "phản hồi"))
+	}
+	if !found {
+		t.Fatal("no mail told the commenter of the response")
 	}
 }

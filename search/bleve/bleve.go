@@ -67,7 +67,7 @@ var _ search.Indexer = (*Index)(nil)
 // mappingVersion changes whenever the mapping or the analysis changes in a
 // way that needs documents indexed again; Open refuses an index built under
 // another version.
-const mappingVersion = "tuongtac-search-6"
+const mappingVersion = "tuongtac-search-7"
 
 var versionKey = []byte("tuongtac_mapping_version")
 
@@ -124,6 +124,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt("f", &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, SkipFreqNorm: true})
 	dm.AddFieldMappingsAt("d", &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, DocValues: true, SkipFreqNorm: true})
 	dm.AddFieldMappingsAt("state", &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Store: true, Index: true, SkipFreqNorm: true})
+	// No catch-all "_all" field: every query names its fields.
+	dm.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
 	im.DefaultMapping = dm
 	return im, im.Validate()
 }
