@@ -146,6 +146,10 @@ type NewUser struct {
 	Password string `json:"password"`
 	Name     string `json:"name"`
 	Roles    []Role `json:"roles"`
+	// Lang is the language of the officer's notices: "vi" (default) or "en".
+	Lang string `json:"lang,omitempty"`
+	// Digest sends the officer one daily message instead of one per item.
+	Digest bool `json:"digest,omitempty"`
 }
 
 // NormalizeEmail is the stored form of an email address.
@@ -195,7 +199,11 @@ func (a *Accounts) Create(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("agencies: create user: %w", err)
 	}
-	u := &User{ID: "u_" + randomID(9), Email: email, Name: name, PasswordHash: hash, Roles: in.Roles, CreatedAt: a.Now()}
+	lang := in.Lang
+	if lang != "en" {
+		lang = "vi"
+	}
+	u := &User{ID: "u_" + randomID(9), Email: email, Name: name, PasswordHash: hash, Roles: in.Roles, CreatedAt: a.Now(), Lang: lang, Digest: in.Digest}
 	if err := a.users.Insert(ctx, u.ID, u); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
 			return nil, problem.Conflict("conflict.email_taken")

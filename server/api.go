@@ -391,6 +391,11 @@ func (a *App) apiCreateUser(c *fiber.Ctx) error {
 	str(m, "email", &in.Email, &f)
 	str(m, "password", &in.Password, &f)
 	str(m, "name", &in.Name, &f)
+	str(m, "lang", &in.Lang, &f)
+	boolean(m, "digest", &in.Digest, &f)
+	if in.Lang != "" && in.Lang != "vi" && in.Lang != "en" {
+		f.Add("lang", "field.lang.oneof")
+	}
 	if raw, ok := m["roles"]; ok {
 		if err := json.Unmarshal(raw, &in.Roles); err != nil {
 			f.Add("roles", "field.type")

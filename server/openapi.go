@@ -355,8 +355,10 @@ func openAPISchemas() oaMap {
 			"password": oaMap{"type": "string", "format": "password", "minLength": agencies.MinPasswordChars,
 				"description": fmt.Sprintf("At least %d characters (after NFC normalisation) and at most %d bytes; passphrases welcome, no composition rules.",
 					agencies.MinPasswordChars, agencies.MaxPasswordBytes)},
-			"name":  oaText("Full name, without < or >.", 1, 100),
-			"roles": oaMap{"type": "array", "minItems": 1, "items": oaSchema("Role"), "description": "At least one role; the caller must be an administrator over each agency."},
+			"name":   oaText("Full name, without < or >.", 1, 100),
+			"roles":  oaMap{"type": "array", "minItems": 1, "items": oaSchema("Role"), "description": "At least one role; the caller must be an administrator over each agency."},
+			"lang":   oaEnum("Language of the officer's notices (default vi).", []string{"vi", "en"}),
+			"digest": oaMap{"type": "boolean", "description": "One daily message of new items instead of one message each."},
 		}),
 
 		"QueueItem": oaObject("One row of an officer's queue.", []string{"id", "agency", "state", "kind", "title", "due_at", "assignee", "created_at", "overdue"}, oaMap{
