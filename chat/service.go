@@ -871,6 +871,10 @@ func (s *Service) wakeMail() {
 // up (and logged).
 const MaxMailTries = 8
 
+// DrainMail hands waiting transcripts of closed chats to the Mailer now
+// (Run does it on its own every so often).
+func (s *Service) DrainMail(ctx context.Context) { s.drainMail(ctx) }
+
 // drainMail hands the transcripts of closed chats to the Mailer.
 func (s *Service) drainMail(ctx context.Context) {
 	if s.Mailer == nil {

@@ -24,6 +24,7 @@ const (
 	TmplRejected        = "rejected"         // not accepted, with the reason
 	TmplCommentAnswered = "comment_answered" // a consultation comment got a reply
 	TmplFollowedUpdate  = "followed_update"  // a thread the reader follows changed
+	TmplChatTranscript  = "chat_transcript"  // a live chat's transcript, asked for by the citizen
 	// Officers.
 	TmplOfficerNewItem     = "officer_new_item"     // a new item in the agency's queue
 	TmplOfficerDueTomorrow = "officer_due_tomorrow" // one working day left
@@ -33,7 +34,7 @@ const (
 
 // CitizenTemplates and OfficerTemplates list the templates of each audience.
 var (
-	CitizenTemplates = []string{TmplVerifyEmail, TmplReceived, TmplTransferred, TmplPublished, TmplAnsweredPrivate, TmplRejected, TmplCommentAnswered, TmplFollowedUpdate}
+	CitizenTemplates = []string{TmplVerifyEmail, TmplReceived, TmplTransferred, TmplPublished, TmplAnsweredPrivate, TmplRejected, TmplCommentAnswered, TmplFollowedUpdate, TmplChatTranscript}
 	OfficerTemplates = []string{TmplOfficerNewItem, TmplOfficerDueTomorrow, TmplOfficerOverdue, TmplOfficerDigest}
 )
 

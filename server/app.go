@@ -159,6 +159,7 @@ func NewApp(ctx context.Context, cfg Config, db store.DB, log *slog.Logger) (*Ap
 	}
 	a.mod.OnChange = live
 	a.consult.Store.SetNotifier(notifier{a})
+	a.chat.svc.Mailer = notifier{a}
 	a.threads.OnSubmit = func(ctx context.Context, t *threads.Thread) { live(ctx, t, "submitted") }
 	a.fiber = a.newFiber()
 	return a, nil

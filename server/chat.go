@@ -379,6 +379,9 @@ func (a *App) apiChatMail(c *fiber.Ctx) error {
 	if err := a.chat.svc.RequestMail(c.UserContext(), ch.ID, email, lang); err != nil {
 		return chatError(err)
 	}
+	// Double opt-in, as for questions: the transcript goes once the address
+	// is confirmed.
+	_ = a.mail.RequestVerification(c.UserContext(), email, i18n.Lang(lang))
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "queued"})
 }
 

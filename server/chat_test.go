@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -297,6 +298,19 @@ func TestChatFlow(t *testing.T) {
 	ch, _, err := ta.app.chat.svc.Store().Get(context.Background(), id)
 	if err != nil || len(ch.Mail) != 1 || ch.Mail[0].Email != "lan@example.vn" || !ch.Pending {
 		t.Fatalf("mail request not stored: %+v %v", ch, err)
+	}
+	// The address is confirmed, the transcript goes out.
+	drainAll(t, ta)
+	verify := regexp.MustCompile(`/verify/[A-Za-z0-9_-]+`).FindString(strings.Join(spooled(t, ta), "\n"))
+	if verify == "" {
+		t.Fatal("no confirmation link for the transcript address")
+	}
+	ta.anon().form(verify, map[string]string{})
+	ta.app.chat.svc.DrainMail(context.Background())
+	drainAll(t, ta)
+	subjects := subjectsTo(t, ta, "lan@example.vn")
+	if !strings.Contains(strings.Join(subjects, "|"), "cuộc trò chuyện") {
+		t.Errorf("the transcript was not mailed after confirmation; mail: %q", subjects)
 	}
 
 	// The Q&A goes through approval and masking.

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"tuongtac/agencies"
+	"tuongtac/chat"
 	"tuongtac/consultation"
 	"tuongtac/i18n"
 	"tuongtac/notifications"
@@ -404,6 +405,28 @@ func (n notifier) CommentAnswered(ctx context.Context, m *consultation.Comment, 
 		data.Name = m.Author.Name
 	}
 	_, err := n.a.mail.Notify(ctx, e.ID, m.Author.Email, notifications.TmplCommentAnswered, data)
+	if problem.Is(err, problem.KindValidation) {
+		return nil // an address that cannot receive mail: nothing to retry
+	}
+	return err
+}
+
+var _ chat.Mailer = notifier{}
+
+// MailTranscript sends a closed chat's transcript to the address the citizen
+// gave (only once it is confirmed; idempotent by request id).
+func (n notifier) MailTranscript(ctx context.Context, req chat.MailRequest, c *chat.Chat, msgs []chat.Message) error {
+	lang := i18n.Lang(req.Lang)
+	var b strings.Builder
+	for _, m := range msgs {
+		who := i18n.T(lang, "chat.you")
+		if m.From == chat.FromAgency {
+			who = n.agencyName(c.Agency, lang)
+		}
+		b.WriteString(i18n.DateTime(m.At) + " — " + who + ":\n" + m.Body + "\n\n")
+	}
+	data := notifications.Data{Agency: n.agencyName(c.Agency, lang), Answer: strings.TrimSpace(b.String())}
+	_, err := n.a.mail.Notify(ctx, "chat/"+c.ID+"/"+req.ID, req.Email, notifications.TmplChatTranscript, data)
 	if problem.Is(err, problem.KindValidation) {
 		return nil // an address that cannot receive mail: nothing to retry
 	}

@@ -171,3 +171,20 @@ func TestCommentAnsweredMail(t *testing.T) {
 		t.Fatal("no mail told the commenter of the response")
 	}
 }
+
+// subjectsTo decodes the subjects of the spooled mail to addr.
+func subjectsTo(t *testing.T, ta *testApp, addr string) []string {
+	t.Helper()
+	var out []string
+	for _, m := range spooled(t, ta) {
+		msg, err := mail.ReadMessage(strings.NewReader(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(msg.Header.Get("To"), addr) {
+			s, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+			out = append(out, s)
+		}
+	}
+	return out
+}
