@@ -27,17 +27,19 @@ func TestMatchesAgreeWithBleve(t *testing.T) {
 	docs := searchtest.Corpus(t)
 	// Small batches make segments; re-indexing and deleting some leaves
 	// deleted documents in them.
-	for i := 0; i < len(docs); i += 9 {
-		if err := ix.Index(ctx, docs[i:min(i+9, len(docs))]...); err != nil {
+	for i := 0; i < len(docs); i += 20 {
+		if err := ix.Index(ctx, docs[i:min(i+20, len(docs))]...); err != nil {
 			t.Fatal(err)
 		}
 	}
+	var updated []search.Doc
 	for i := 0; i < len(docs); i += 4 {
 		d := docs[i]
 		d.Title += " cập nhật"
-		if err := ix.Index(ctx, d); err != nil {
-			t.Fatal(err)
-		}
+		updated = append(updated, d)
+	}
+	if err := ix.Index(ctx, updated...); err != nil {
+		t.Fatal(err)
 	}
 	if err := ix.Delete(ctx, "q003", "q017", "q031", "q045"); err != nil {
 		t.Fatal(err)
