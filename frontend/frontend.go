@@ -101,7 +101,7 @@ func (p *Page) URL(path string) string {
 
 // pages lists the page templates; each defines "content" for the layout.
 var pages = []string{
-	"home", "ask", "check", "confirm", "threads", "thread", "agency", "search", "mail",
+	"home", "ask", "check", "confirm", "threads", "thread", "agency", "search", "mail", "console_search",
 	"track_form", "track", "login", "queue", "console_thread", "error",
 	"chat", "chat_console",
 	"consultations", "consultation", "consultation_changes", "consultation_synthesis",

@@ -40,5 +40,7 @@ var searchCatalog = map[string][2]string{
 	"live.heading":           {"Vừa cập nhật", "Just now"},
 	"live.submitted":         {"câu hỏi mới", "new question"},
 	"live.reload":            {"Tải lại hàng chờ", "Reload the queue"},
+	"search.state":           {"Trạng thái", "State"},
+	"console.search":         {"Tìm trong câu hỏi", "Search threads"},
 	"search.officer_heading": {"Tìm trong câu hỏi của cơ quan", "Search your agencies' threads"},
 }

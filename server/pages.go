@@ -41,6 +41,7 @@ func (a *App) pageRoutes(app *fiber.App) {
 	app.Post("/console/login", a.pageLogin)
 	app.Post("/console/logout", a.consoleSession, a.requireCSRF, a.pageLogout)
 	app.Get("/console/threads/:id", a.consoleSession, a.pageConsoleThread)
+	app.Get("/console/search", a.consoleSession, a.pageConsoleSearch)
 	app.Post("/console/threads/:id/:action", a.consoleSession, a.requireCSRF, a.pageConsoleAction)
 }
 

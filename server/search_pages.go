@@ -122,3 +122,55 @@ func (a *App) pageSearch(c *fiber.Ctx) error {
 	}
 	return a.render(c, fiber.StatusOK, "search", a.page(c, "threads", i18n.T(lang, "search.heading"), d))
 }
+
+// consoleSearchData is the officers' search page.
+type consoleSearchData struct {
+	Q, State string
+	States   []string
+	Searched bool
+	Total    int
+	Hits     []consoleHit
+	Pager    pager
+}
+
+type consoleHit struct {
+	ID, Agency, State string
+	TitleHTML         template.HTML
+	SnippetHTML       template.HTML
+}
+
+// pageConsoleSearch is /console/search: full-text search over the officer's
+// own agencies' threads in every state, as written (officers see the
+// original), filtered on the server to the officer's agencies.
+func (a *App) pageConsoleSearch(c *fiber.Ctx) error {
+	lang := langOf(c)
+	var f problem.Fields
+	q := a.searchQuery(c, &f)
+	q.Page, q.PerPage = pageNumber(c), threads.DefaultPerPage
+	d := consoleSearchData{Q: q.Text, State: c.Query("state"), States: threads.States}
+	if d.State != "" {
+		q.States = []string{d.State}
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if d.Searched = q.Text != "" || d.State != ""; d.Searched {
+		r, err := a.officerSearch(c.UserContext(), actor(a.session(c)), q)
+		if err != nil {
+			return err
+		}
+		d.Total = r.Total
+		for _, h := range r.Hits {
+			d.Hits = append(d.Hits, consoleHit{ID: h.ID, Agency: h.Agency, State: h.State,
+				TitleHTML: template.HTML(h.TitleHTML), SnippetHTML: template.HTML(h.SnippetHTML)})
+		}
+		params := url.Values{}
+		for _, k := range []string{"q", "state"} {
+			if v := c.Query(k); v != "" {
+				params.Set(k, v)
+			}
+		}
+		d.Pager = makePager("/console/search", params, q.Page, pageCount(int64(min(r.Total, search.MaxPage*q.PerPage)), q.PerPage))
+	}
+	return a.render(c, fiber.StatusOK, "console_search", a.page(c, "console", i18n.T(lang, "search.officer_heading"), d))
+}

@@ -194,6 +194,13 @@ func TestOfficerSearch(t *testing.T) {
 		t.Errorf("officer of another agency found %d", r.Total)
 	}
 	searchAPI(t, soyt, "/api/v1/moderation/search?q=khai+sinh&agency=sotp", 403)
+	// the console's search page
+	if res, body := sotp.get("/console/search?q=khai+sinh"); res.StatusCode != 200 || !strings.Contains(string(body), "/console/threads/"+rec.ID) {
+		t.Errorf("console search: %d", res.StatusCode)
+	}
+	if _, body := soyt.get("/console/search?q=khai+sinh"); strings.Contains(string(body), rec.ID) {
+		t.Error("another agency's console search shows the thread")
+	}
 	if r := searchAPI(t, ta.anon(), "/api/v1/threads?q=khai+sinh", 200); r.Total != 0 {
 		t.Errorf("an unpublished thread is in the public search")
 	}
