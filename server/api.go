@@ -37,6 +37,8 @@ func (a *App) routes(app *fiber.App) {
 	admin := api.Group("/admin", noStore, a.requireSession, a.requireCSRF)
 	admin.Post("/users", a.apiCreateUser)
 	admin.Get("/mail", a.apiMailList)
+	admin.Get("/personal-data", a.apiPersonalExport)
+	admin.Post("/personal-data/erase", a.apiPersonalErase)
 	for _, act := range []string{"requeue", "mark-sent", "discard"} {
 		admin.Post("/mail/:id/"+act, a.apiMailAction(act))
 	}

@@ -635,6 +635,20 @@ func openAPIPaths() oaMap {
 			oaMap{"security": oaSessionOnly, "parameters": []oaMap{
 				{"name": "state", "in": "query", "required": false, "description": "held, queued, sending, committing, sent, dead, uncertain or cancelled.", "schema": oaMap{"type": "string"}},
 			}})},
+		"/api/v1/admin/personal-data": oaMap{"get": oaWith(oaOp("admin", "exportPersonalData", "What is held about an email address",
+			"Province administrators, to answer a person's request (Decree 13/2023): every thread asked under the address (with the name and "+
+				"phone given) and every consultation comment. Walks the collections: an administrative act, not a request path.",
+			oaResponses(oaMap{"200": oaJSON("What is held.", oaMap{"type": "object"})}, "400", "401", "403")),
+			oaMap{"security": oaSessionOnly, "parameters": []oaMap{
+				{"name": "email", "in": "query", "required": true, "description": "The person's address.", "schema": oaMap{"type": "string"}},
+			}})},
+		"/api/v1/admin/personal-data/erase": oaMap{"post": oaWith(oaOp("admin", "erasePersonalData", "Erase what is held about an email address",
+			"Province administrators: removes the name, address and phone from the person's threads and comments and masks personal data in "+
+				"their texts. Published threads stay public, masked as before; each thread's audit trail records the erasure.",
+			oaResponses(oaMap{"200": oaJSON("How many threads and comments were changed.", oaMap{"type": "object"})}, "400", "401", "403", "415")),
+			oaMap{"security": oaSessionCSRF, "requestBody": oaBody("Whose data.", true, oaObject("The address.", []string{"email"}, oaMap{
+				"email": oaString("The person's address."),
+			}))})},
 		"/api/v1/admin/mail/{id}/requeue":   oaMailAction("requeueMail", "Send a dead or uncertain message again (same Message-ID)."),
 		"/api/v1/admin/mail/{id}/mark-sent": oaMailAction("markMailSent", "Record that an uncertain message did arrive."),
 		"/api/v1/admin/mail/{id}/discard":   oaMailAction("discardMail", "Give up on a message."),

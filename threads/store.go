@@ -52,6 +52,10 @@ type Store struct {
 	wake chan struct{}
 }
 
+// Kick wakes the outbox worker without waiting (after writes made outside
+// the usual paths).
+func (s *Store) Kick() { s.kick() }
+
 // kick wakes the outbox worker without waiting.
 func (s *Store) kick() {
 	if s.wake == nil {
