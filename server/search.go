@@ -281,8 +281,8 @@ func reindex(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// Reindex writes every thread to the indexes, in id order, and clears their
-// waiting index entries' purpose (the next drain finds them current).
+// Reindex writes every thread to both indexes as it is now, in id order.
+// Index entries still waiting are harmless: draining them writes the same.
 func Reindex(ctx context.Context, db store.DB, ix threads.Indexes) (int, error) {
 	st := threads.NewStore(db)
 	st.SetIndexes(ix)

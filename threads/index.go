@@ -169,24 +169,24 @@ func (s *Store) failed(ctx context.Context, id string, ids map[string]bool, now 
 }
 
 // Lag is how long the oldest waiting outbox entry has waited, and how many
-// threads have work waiting (counted up to 1,000).
+// threads have work waiting. Readiness probes call it often, so it reads one
+// document (the least recently changed with work) and an indexed count.
 func (s *Store) Lag(ctx context.Context, now time.Time) (time.Duration, int, error) {
-	ts, err := s.Find(ctx, pendingQuery(1000))
+	ts, err := s.Find(ctx, pendingQuery(1))
+	if err != nil || len(ts) == 0 {
+		return 0, 0, err
+	}
+	n, err := s.Count(ctx, pendingQuery(0))
 	if err != nil {
 		return 0, 0, err
 	}
-	var oldest time.Time
-	for _, t := range ts {
-		for _, e := range t.Outbox {
-			if oldest.IsZero() || e.At.Before(oldest) {
-				oldest = e.At
-			}
+	oldest := ts[0].UpdatedAt
+	for _, e := range ts[0].Outbox {
+		if e.At.Before(oldest) {
+			oldest = e.At
 		}
 	}
-	if oldest.IsZero() {
-		return 0, len(ts), nil
-	}
-	return now.Sub(oldest), len(ts), nil
+	return now.Sub(oldest), int(n), nil
 }
 
 // HighlightText strips the <mark> tags and HTML escapes of a search hit's
